@@ -1,0 +1,69 @@
+# The README's commands. Every target installs what it needs first, on a machine that has
+# only Python 3.11, Node.js and npm.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+PIPENV_VERSION := 2026.10.3
+TOOLS := .tools
+PIPENV := $(TOOLS)/bin/pipenv
+ENV ?=
+
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_VERBOSITY := -1
+export PIPENV_NOSPIN := 1
+# Node 22 from package.json comes first, then pipenv for cdktf.json's "pipenv run".
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(TOOLS)/bin:$(PATH)
+export CHECKPOINT_DISABLE := 1
+
+.PHONY: help setup synth test lint format validate diff deploy bench clean
+
+help:
+	@echo "make synth            install what is missing, then synthesize every environment into cdktf.out/"
+	@echo "make test             install what is missing, then run the test suite"
+	@echo "make lint             ruff check and format check"
+	@echo "make validate         check envs/*.json without synthesizing"
+	@echo "make diff ENV=dev     cdktf diff for one environment"
+	@echo "make deploy ENV=dev   cdktf deploy for one environment"
+	@echo "make bench            synth benchmark (docs/performance.md)"
+
+setup: .venv/.synced node_modules/.synced
+
+$(PIPENV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "pipenv==$(PIPENV_VERSION)"
+
+.venv/.synced: Pipfile.lock | $(PIPENV)
+	$(PIPENV) sync --dev
+	touch $@
+
+node_modules/.synced: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: setup
+	cdktf synth
+
+test: setup
+	$(PIPENV) run pytest
+
+lint: setup
+	$(PIPENV) run ruff check .
+	$(PIPENV) run ruff format --check .
+
+format: setup
+	$(PIPENV) run ruff check --fix .
+	$(PIPENV) run ruff format .
+
+validate: setup
+	$(PIPENV) run python -m f1_infra validate envs/*.json
+
+diff deploy: setup
+	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<environment> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' '))"; exit 2; }
+	cdktf $@ $(ENV)
+
+bench: setup
+	$(PIPENV) run python bench/synth.py
+
+clean:
+	rm -rf cdktf.out .pytest_cache .ruff_cache

@@ -1,0 +1,15 @@
+"""Building the CDKTF app: one PlatformStack per environment."""
+
+from cdktf import App
+
+from f1_infra.config import EnvironmentConfig
+from f1_infra.stack import PlatformStack
+
+
+def build(configs: list[EnvironmentConfig], outdir: str | None = None) -> App:
+    """An app with one stack per environment, named after the environment file. Without an
+    outdir, cdktf's own choice applies ($CDKTF_OUTDIR, set by the cdktf CLI, or cdktf.out)."""
+    app = App(outdir=outdir) if outdir else App()
+    for config in configs:
+        PlatformStack(app, config.name, config=config)
+    return app

@@ -1,0 +1,366 @@
+"""Environment files: loading, validation, and the typed configuration handed to constructs.
+
+This is the only module that reads files or environment variables. Everything it returns is
+immutable, and it either returns a valid configuration for every environment file or raises
+ConfigError with every problem of every file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import json
+import os
+import types
+import typing
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_ROOT.parent
+DEFAULT_ENVS_DIR = PROJECT_ROOT / "envs"
+SCHEMA_FILE = "schema.json"
+
+# Environment names become Terraform stack names and parts of AWS resource names, whose
+# length limits (32 characters for load balancers, 40 for ElastiCache) leave little room.
+ENVIRONMENT_NAME_MAX = 12
+RESERVED_ENVIRONMENT_NAMES = frozenset({"bootstrap"})
+
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one environment file, located by a JSON pointer."""
+
+    file: str
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.pointer or '/'}: {self.message}"
+
+
+class ConfigError(Exception):
+    """Raised with every problem found in every environment file."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def pointer(*parts: str | int) -> str:
+    """The JSON pointer (RFC 6901) of a location given as keys and indexes."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+# --------------------------------------------------------------------------- typed configuration
+
+
+@dataclass(frozen=True)
+class KmsConfig:
+    deletion_window_days: int
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    emails: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SubnetLayout:
+    """Subnet CIDRs per tier, index i in availability zone i."""
+
+    public: tuple[str, ...]
+    private: tuple[str, ...]
+    database: tuple[str, ...]
+
+    def tiers(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        yield "public", self.public
+        yield "private", self.private
+        yield "database", self.database
+
+
+@dataclass(frozen=True)
+class FlowLogsConfig:
+    retention_days: int
+    traffic_type: str
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    vpc_cidr: str
+    availability_zones: tuple[str, ...]
+    subnets: SubnetLayout | None
+    nat_gateways: str
+    flow_logs: FlowLogsConfig
+
+    @property
+    def subnet_layout(self) -> SubnetLayout:
+        """The subnets from the file, or computed from the VPC CIDR when the file has none."""
+        return self.subnets or compute_subnet_layout(self.vpc_cidr, len(self.availability_zones))
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    """One environment file, validated, with every default filled in."""
+
+    name: str
+    source: str
+    project: str
+    region: str
+    production: bool
+    tags: Mapping[str, str]
+    kms: KmsConfig
+    alerts: AlertsConfig
+    network: NetworkConfig
+
+    @property
+    def name_prefix(self) -> str:
+        """Prefix of every resource name: <project>-<environment>."""
+        return f"{self.project}-{self.name}"
+
+    @property
+    def cluster_name(self) -> str:
+        """The EKS cluster name; subnets carry it in their Kubernetes discovery tag."""
+        return f"{self.name_prefix}-eks"
+
+    @property
+    def partition(self) -> str:
+        if self.region.startswith("cn-"):
+            return "aws-cn"
+        if self.region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws"
+
+    @property
+    def default_tags(self) -> dict[str, str]:
+        return {
+            **self.tags,
+            "Project": self.project,
+            "Environment": self.name,
+            "ManagedBy": "cdktf",
+        }
+
+
+# --------------------------------------------------------------------------- subnet computation
+
+# Private subnets hold EKS nodes and, with the VPC CNI, every pod IP: each gets 1/8 of the VPC.
+# Public and database subnets need few addresses: 1/256 each, carved from the fifth eighth.
+PRIVATE_NEW_BITS = 3
+SMALL_NEW_BITS = 8
+PUBLIC_FIRST_INDEX = 128
+DATABASE_FIRST_INDEX = 144
+COMPUTED_LAYOUT_MAX_PREFIX = 20
+
+
+def compute_subnet_layout(vpc_cidr: str, zones: int) -> SubnetLayout:
+    vpc = ipaddress.ip_network(vpc_cidr)
+    private = list(vpc.subnets(new_prefix=vpc.prefixlen + PRIVATE_NEW_BITS))
+    small = list(vpc.subnets(new_prefix=vpc.prefixlen + SMALL_NEW_BITS))
+    return SubnetLayout(
+        public=tuple(str(small[PUBLIC_FIRST_INDEX + i]) for i in range(zones)),
+        private=tuple(str(private[i]) for i in range(zones)),
+        database=tuple(str(small[DATABASE_FIRST_INDEX + i]) for i in range(zones)),
+    )
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _with_defaults(validator_class: type) -> type:
+    """A validator that also writes each property's schema default into the instance."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def properties(validator, props, instance, schema):
+        if isinstance(instance, dict):
+            for name, subschema in props.items():
+                if "default" in subschema and name not in instance:
+                    instance[name] = json.loads(json.dumps(subschema["default"]))
+        yield from validate_properties(validator, props, instance, schema)
+
+    return validators.extend(validator_class, {"properties": properties})
+
+
+_DefaultingValidator = _with_defaults(Draft202012Validator)
+
+
+def _load_schema(envs_dir: Path) -> dict[str, Any]:
+    schema_path = envs_dir / SCHEMA_FILE
+    if not schema_path.is_file():
+        schema_path = DEFAULT_ENVS_DIR / SCHEMA_FILE
+    return json.loads(schema_path.read_text(encoding="utf-8"))
+
+
+def _describe(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, int | float):
+        return "number"
+    return "null"
+
+
+def _schema_problems(error: ValidationError) -> Iterator[tuple[str, str]]:
+    """Translate one schema error into located, actionable messages."""
+    where = pointer(*error.absolute_path)
+    kind, expected, value, schema = error.validator, error.validator_value, error.instance, error.schema
+    if "propertyNames" in error.schema_path:
+        # The key itself is the instance here; point at it rather than at its object.
+        yield where + pointer(value), f"key {value!r} is not allowed: {schema.get('description', error.message)}"
+    elif kind == "additionalProperties" and isinstance(value, dict):
+        allowed = sorted(schema.get("properties", {}))
+        for key in sorted(set(value) - set(allowed)):
+            hint = f"allowed keys here: {', '.join(allowed)}" if allowed else "no extra keys are allowed here"
+            yield where + pointer(key), f"unknown key {key!r}; {hint}"
+    elif kind == "required":
+        for key in expected:
+            if isinstance(value, dict) and key not in value:
+                help_text = schema.get("properties", {}).get(key, {}).get("description", "")
+                yield where + pointer(key), f"required setting is missing. {help_text}".strip()
+    elif kind == "type":
+        yield where, f"is {_json_type(value)} {_describe(value)}; expected {expected}"
+    elif kind == "enum":
+        yield where, f"is {_describe(value)}; allowed values: {', '.join(_describe(v) for v in expected)}"
+    elif kind == "pattern":
+        help_text = schema.get("description", "")
+        yield where, f"{_describe(value)} is not in the expected form ({expected}). {help_text}".strip()
+    elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        words = {
+            "minimum": "at least",
+            "maximum": "at most",
+            "exclusiveMinimum": "more than",
+            "exclusiveMaximum": "less than",
+        }
+        yield where, f"is {_describe(value)}; must be {words[kind]} {expected}"
+    elif kind in ("minItems", "maxItems"):
+        bound = "at least" if kind == "minItems" else "at most"
+        yield where, f"has {len(value)} items; must have {bound} {expected}"
+    elif kind in ("minLength", "maxLength"):
+        bound = "at least" if kind == "minLength" else "at most"
+        yield where, f"{_describe(value)} has {len(value)} characters; must have {bound} {expected}"
+    elif kind == "uniqueItems":
+        yield where, "lists the same item twice; items must be unique"
+    else:
+        yield where, error.message
+
+
+def _build(cls: type, data: Mapping[str, Any]) -> Any:
+    """Construct a frozen dataclass tree from schema-validated data (field names = JSON keys)."""
+    hints = typing.get_type_hints(cls)
+    return cls(**{f.name: _convert(hints[f.name], data.get(f.name)) for f in dataclasses.fields(cls) if f.init})
+
+
+def _convert(tp: Any, value: Any) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        return _convert(next(a for a in args if a is not type(None)), value)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value)
+    if origin is tuple:
+        return tuple(_convert(args[0], v) for v in value)
+    if origin in (Mapping, dict):
+        return types.MappingProxyType({k: _convert(args[1], v) for k, v in value.items()})
+    return value
+
+
+def _environment_name_problems(name: str) -> Iterator[str]:
+    if not name or not name[0].isalpha() or not all(c.islower() or c.isdigit() for c in name):
+        yield f"environment name {name!r} (the file name) must be lowercase letters and digits, starting with a letter"
+    if len(name) > ENVIRONMENT_NAME_MAX:
+        yield f"environment name {name!r} (the file name) has {len(name)} characters; at most {ENVIRONMENT_NAME_MAX}"
+    if name in RESERVED_ENVIRONMENT_NAMES:
+        yield f"environment name {name!r} (the file name) is reserved for the bootstrap stack"
+
+
+def load_environment(path: Path, schema: Mapping[str, Any] | None = None) -> EnvironmentConfig:
+    """Load and validate one environment file; raise ConfigError with all of its problems."""
+    from f1_infra.rules import check  # the rules import the dataclasses above
+
+    label = str(path)
+    name = path.stem
+    problems = [Problem(label, "", msg) for msg in _environment_name_problems(name)]
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError([*problems, Problem(label, "", f"cannot read the file: {exc.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([*problems, Problem(label, "", "the file is not UTF-8 text")]) from None
+    except json.JSONDecodeError as exc:
+        message = f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        raise ConfigError([*problems, Problem(label, "", message)]) from None
+
+    validator = _DefaultingValidator(schema if schema is not None else _load_schema(path.parent))
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    for error in errors:
+        # jsonschema reports one error per missing key, each listing them all: keep each once.
+        problems.extend(p for p in (Problem(label, w, m) for w, m in _schema_problems(error)) if p not in problems)
+    if problems:
+        raise ConfigError(problems)
+
+    data.pop("$schema", None)
+    config = _build(EnvironmentConfig, {**data, "name": name, "source": label})
+    problems.extend(Problem(label, where, msg) for where, msg in check(config))
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def environment_files(envs_dir: Path) -> list[Path]:
+    return sorted(p for p in envs_dir.glob("*.json") if p.name != SCHEMA_FILE)
+
+
+def load_environments(envs_dir: Path) -> list[EnvironmentConfig]:
+    """Every environment file of a folder, or ConfigError with the problems of all of them."""
+    files = environment_files(envs_dir)
+    if not files:
+        raise ConfigError([Problem(str(envs_dir), "", "no environment files (*.json besides schema.json) found")])
+    return load_files(files)
+
+
+def load_files(files: Iterable[Path]) -> list[EnvironmentConfig]:
+    configs: list[EnvironmentConfig] = []
+    problems: list[Problem] = []
+    schemas: dict[Path, dict[str, Any]] = {}
+    for path in files:
+        folder = path.parent
+        if folder not in schemas:
+            schemas[folder] = _load_schema(folder)
+        try:
+            configs.append(load_environment(path, schemas[folder]))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return configs
+
+
+def report(error: ConfigError, stream: typing.TextIO) -> None:
+    """Print each problem on its own line, then a one-line summary."""
+    for problem in error.problems:
+        print(problem, file=stream)
+    print(f"{len(error.problems)} problem(s) found; nothing was synthesized.", file=stream)
+
+
+def environments_dir() -> Path:
+    """The folder of environment files: $ENVS_DIR, or envs/ of this project."""
+    return Path(os.environ.get("ENVS_DIR") or DEFAULT_ENVS_DIR)

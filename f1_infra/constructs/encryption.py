@@ -1,0 +1,91 @@
+"""The environment's customer-managed KMS key."""
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from constructs import Construct
+
+from f1_infra.config import EnvironmentConfig
+from f1_infra.iam import policy_document, statement
+
+# The account root keeps full control of the key through IAM, listed action by action so that no
+# policy of the project grants a service-wide wildcard.
+ACCOUNT_KEY_ACTIONS = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:CreateGrant",
+    "kms:RetireGrant",
+)
+
+LOGS_KEY_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
+
+# CloudWatch alarms and EventBridge publish to the KMS-encrypted alerts topic; without these
+# grants their notifications are dropped silently.
+PUBLISHER_SERVICES = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
+PUBLISHER_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
+
+
+class EnvironmentKey(Construct):
+    """One symmetric key per environment, rotated yearly, usable by CloudWatch Logs, SNS,
+    CloudWatch alarms and EventBridge.
+
+    Attributes: ``arn``, ``key_id``.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig, account_id: str) -> None:
+        super().__init__(scope, id)
+        partition, region = config.partition, config.region
+        policy = policy_document(
+            statement(
+                "AccountAdministration",
+                ACCOUNT_KEY_ACTIONS,
+                ["*"],
+                principal={"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            ),
+            statement(
+                "CloudWatchLogs",
+                LOGS_KEY_ACTIONS,
+                ["*"],
+                principal={"Service": f"logs.{region}.amazonaws.com"},
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
+                    }
+                },
+            ),
+            statement(
+                "AlarmAndEventPublishers",
+                PUBLISHER_KEY_ACTIONS,
+                ["*"],
+                principal={"Service": list(PUBLISHER_SERVICES)},
+            ),
+        )
+        key = KmsKey(
+            self,
+            "key",
+            description=f"{config.name_prefix}: logs, alerts and data stores",
+            enable_key_rotation=True,
+            deletion_window_in_days=config.kms.deletion_window_days,
+            policy=policy,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=config.production),
+        )
+        KmsAlias(self, "alias", name=f"alias/{config.name_prefix}", target_key_id=key.key_id)
+        self.arn: str = key.arn
+        self.key_id: str = key.key_id

@@ -1,0 +1,21 @@
+"""AWS rules that `terraform validate` does not catch, checked before anything is synthesized.
+
+Each module of this package checks one part of an environment and yields (JSON pointer,
+message) pairs; the message says what is wrong and what AWS allows. The rule numbers in
+comments refer to docs/aws-rules.md.
+"""
+
+from collections.abc import Callable, Iterator
+
+from f1_infra.config import EnvironmentConfig
+from f1_infra.rules import general, network
+
+Finding = tuple[str, str]
+Check = Callable[[EnvironmentConfig], Iterator[Finding]]
+
+CHECKS: tuple[Check, ...] = (general.check, network.check)
+
+
+def check(config: EnvironmentConfig) -> Iterator[Finding]:
+    for rule_set in CHECKS:
+        yield from rule_set(config)

@@ -1,0 +1,43 @@
+"""PlatformStack: one environment of the platform, as one Terraform stack."""
+
+from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import Construct
+
+from f1_infra.config import EnvironmentConfig
+from f1_infra.constructs.alerts import Alerts
+from f1_infra.constructs.encryption import EnvironmentKey
+from f1_infra.constructs.network import Network
+
+# Terraform runs in cdktf.out/stacks/<env>/: state lives next to cdktf.out, outside the folder
+# that every synth rewrites.
+LOCAL_STATE_PATH = "../../../terraform-state/{name}.tfstate"
+
+
+class PlatformStack(TerraformStack):
+    """Provider, backend, the environment key and alerts topic, and the platform's modules.
+
+    Attributes: ``key``, ``alerts``, ``network``.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
+        super().__init__(scope, id)
+        AwsProvider(self, "aws", region=config.region, default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
+        LocalBackend(self, path=LOCAL_STATE_PATH.format(name=id))
+        account_id = DataAwsCallerIdentity(self, "caller").account_id
+
+        self.key = EnvironmentKey(self, "kms", config=config, account_id=account_id)
+        self.alerts = Alerts(self, "alerts", config=config, account_id=account_id, kms_key_arn=self.key.arn)
+        self.network = Network(self, "network", config=config, account_id=account_id, kms_key_arn=self.key.arn)
+
+        outputs = {
+            "kms_key_arn": self.key.arn,
+            "alerts_topic_arn": self.alerts.topic_arn,
+            "vpc_id": self.network.vpc_id,
+            "public_subnet_ids": self.network.public_subnet_ids,
+            "private_subnet_ids": self.network.private_subnet_ids,
+            "database_subnet_ids": self.network.database_subnet_ids,
+        }
+        for name, value in outputs.items():
+            TerraformOutput(self, name, value=value)
