@@ -3,12 +3,14 @@
 from cdktf import LocalBackend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_random.provider import RandomProvider
 from constructs import Construct
 
 from f1_infra.config import EnvironmentConfig
 from f1_infra.constructs.alerts import Alerts
 from f1_infra.constructs.encryption import EnvironmentKey
 from f1_infra.constructs.network import Network
+from f1_infra.constructs.storage import Storage
 
 # Terraform runs in cdktf.out/stacks/<env>/: state lives next to cdktf.out, outside the folder
 # that every synth rewrites.
@@ -18,18 +20,20 @@ LOCAL_STATE_PATH = "../../../terraform-state/{name}.tfstate"
 class PlatformStack(TerraformStack):
     """Provider, backend, the environment key and alerts topic, and the platform's modules.
 
-    Attributes: ``key``, ``alerts``, ``network``.
+    Attributes: ``key``, ``alerts``, ``network``, ``storage``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, id)
         AwsProvider(self, "aws", region=config.region, default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
         LocalBackend(self, path=LOCAL_STATE_PATH.format(name=id))
+        RandomProvider(self, "random")
         account_id = DataAwsCallerIdentity(self, "caller").account_id
 
         self.key = EnvironmentKey(self, "kms", config=config, account_id=account_id)
         self.alerts = Alerts(self, "alerts", config=config, account_id=account_id, kms_key_arn=self.key.arn)
         self.network = Network(self, "network", config=config, account_id=account_id, kms_key_arn=self.key.arn)
+        self.storage = Storage(self, "storage", config=config, account_id=account_id, kms_key_arn=self.key.arn)
 
         outputs = {
             "kms_key_arn": self.key.arn,
@@ -38,6 +42,9 @@ class PlatformStack(TerraformStack):
             "public_subnet_ids": self.network.public_subnet_ids,
             "private_subnet_ids": self.network.private_subnet_ids,
             "database_subnet_ids": self.network.database_subnet_ids,
+            "models_bucket_name": self.storage.models_bucket_name,
+            "backup_bucket_name": self.storage.backup_bucket_name,
+            "logs_bucket_name": self.storage.logs_bucket_name,
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)
