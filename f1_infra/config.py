@@ -30,6 +30,7 @@ SCHEMA_FILE = "schema.json"
 # length limits (32 characters for load balancers, 40 for ElastiCache) leave little room.
 ENVIRONMENT_NAME_MAX = 12
 RESERVED_ENVIRONMENT_NAMES = frozenset({"bootstrap"})
+TOO_DEEP = "the JSON is nested too deeply to be an environment file"
 
 
 # --------------------------------------------------------------------------- problems
@@ -261,6 +262,18 @@ def _schema_problems(error: ValidationError) -> Iterator[tuple[str, str]]:
         yield where, error.message
 
 
+def _unique_keys(repeated: list[str]) -> typing.Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                repeated.append(key)
+            result[key] = value
+        return result
+
+    return hook
+
+
 def _build(cls: type, data: Mapping[str, Any]) -> Any:
     """Construct a frozen dataclass tree from schema-validated data (field names = JSON keys)."""
     hints = typing.get_type_hints(cls)
@@ -280,6 +293,8 @@ def _convert(tp: Any, value: Any) -> Any:
         return tuple(_convert(args[0], v) for v in value)
     if origin in (Mapping, dict):
         return types.MappingProxyType({k: _convert(args[1], v) for k, v in value.items()})
+    if tp is int and isinstance(value, float):
+        return int(value)  # JSON Schema counts 30.0 as an integer; code that counts needs an int
     return value
 
 
@@ -299,8 +314,10 @@ def load_environment(path: Path, schema: Mapping[str, Any] | None = None) -> Env
     label = str(path)
     name = path.stem
     problems = [Problem(label, "", msg) for msg in _environment_name_problems(name)]
+    repeated: list[str] = []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: editors on Windows may start the file with a byte-order mark.
+        data = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_keys(repeated))
     except OSError as exc:
         raise ConfigError([*problems, Problem(label, "", f"cannot read the file: {exc.strerror}")]) from None
     except UnicodeDecodeError:
@@ -308,9 +325,18 @@ def load_environment(path: Path, schema: Mapping[str, Any] | None = None) -> Env
     except json.JSONDecodeError as exc:
         message = f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         raise ConfigError([*problems, Problem(label, "", message)]) from None
+    except RecursionError:
+        raise ConfigError([*problems, Problem(label, "", TOO_DEEP)]) from None
+    problems += [
+        Problem(label, "", f"key {key!r} appears twice in one object; JSON would silently keep only the last")
+        for key in repeated
+    ]
 
     validator = _DefaultingValidator(schema if schema is not None else _load_schema(path.parent))
-    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    except RecursionError:
+        raise ConfigError([*problems, Problem(label, "", TOO_DEEP)]) from None
     for error in errors:
         # jsonschema reports one error per missing key, each listing them all: keep each once.
         problems.extend(p for p in (Problem(label, w, m) for w, m in _schema_problems(error)) if p not in problems)
