@@ -248,7 +248,9 @@ def instance_memory_mib(instance_class: str) -> int | None:
         gib = _BURSTABLE_GIB.get(size)
     elif family in _FAMILY_LARGE_GIB:
         multiple = size.removesuffix("xlarge")
-        factor = _SIZE_FACTORS.get(size) or (int(multiple) * 2 if size.endswith("xlarge") and multiple.isdigit() else None)
+        factor = _SIZE_FACTORS.get(size) or (
+            int(multiple) * 2 if size.endswith("xlarge") and multiple.isdigit() else None
+        )
         gib = None if factor is None else _FAMILY_LARGE_GIB[family] * factor
     else:
         gib = None

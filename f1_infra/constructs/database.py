@@ -1,6 +1,7 @@
 """RDS PostgreSQL: the primary instance, read replicas, an optional RDS Proxy, and their alarms."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -48,7 +49,7 @@ MIB = 2**20
 GB = 10**9
 
 
-def _rule(description: str, source_groups: Sequence[str] = (), cidr_blocks: Sequence[str] = ()) -> dict:
+def _rule(description: str, source_groups: Sequence[str] = (), *, self_attribute: bool = False) -> dict[str, Any]:
     # Every attribute is given: Terraform reads inline rules as objects whose attributes are all set.
     return {
         "description": description,
@@ -56,10 +57,10 @@ def _rule(description: str, source_groups: Sequence[str] = (), cidr_blocks: Sequ
         "to_port": PORT,
         "protocol": "tcp",
         "security_groups": list(source_groups),
-        "cidr_blocks": list(cidr_blocks),
+        "cidr_blocks": [],
         "ipv6_cidr_blocks": [],
         "prefix_list_ids": [],
-        "self_attribute": False,
+        "self_attribute": self_attribute,
     }
 
 
@@ -88,33 +89,21 @@ class Database(Construct):
         name = identifier(config)
         allowed = list(allowed_security_group_ids)
 
-        proxy_group = None
+        # The proxy shares the database's group: members reach each other on 5432 (self), which
+        # admits the proxy to the database without a CIDR rule or a second group.
+        ingress = [_rule("PostgreSQL from the allowed security groups", allowed)] if allowed else []
+        egress = []
         if db.proxy.enabled:
-            proxy_group = SecurityGroup(
-                self,
-                "proxy_security_group",
-                name=f"{name}-proxy",
-                description=f"{name} RDS Proxy: PostgreSQL from the allowed security groups",
-                vpc_id=network.vpc_id,
-                ingress=[SecurityGroupIngress(**_rule("PostgreSQL from allowed security groups", allowed))]
-                if allowed
-                else [],
-                # The database's group cannot be named here without a reference cycle; the VPC range
-                # on 5432 holds only the database and the proxy itself.
-                egress=[SecurityGroupEgress(**_rule("PostgreSQL to the database", cidr_blocks=[network.vpc_cidr]))],
-                tags={"Name": f"{name}-proxy"},
-            )
-        sources = allowed + ([proxy_group.id] if proxy_group else [])
+            ingress.append(_rule("PostgreSQL from the RDS Proxy", self_attribute=True))
+            egress.append(_rule("RDS Proxy to PostgreSQL", self_attribute=True))
         security_group = SecurityGroup(
             self,
             "security_group",
             name=name,
             description=f"{name}: PostgreSQL from the allowed security groups only",
             vpc_id=network.vpc_id,
-            ingress=[SecurityGroupIngress(**_rule("PostgreSQL from allowed security groups", sources))]
-            if sources
-            else [],
-            egress=[],
+            ingress=[SecurityGroupIngress(**rule) for rule in ingress],
+            egress=[SecurityGroupEgress(**rule) for rule in egress],
             tags={"Name": name},
         )
 
@@ -247,8 +236,8 @@ class Database(Construct):
             )
 
         self.proxy_endpoint: str | None = None
-        if proxy_group is not None:
-            self.proxy_endpoint = self._proxy(config, name, kms_key_arn, network, proxy_group.id, primary)
+        if db.proxy.enabled:
+            self.proxy_endpoint = self._proxy(config, name, kms_key_arn, network, security_group.id, primary)
 
         alarms = self._alarms(config, name, alerts_topic_arn, primary.identifier)
         for number, replica in enumerate(replicas, start=1):

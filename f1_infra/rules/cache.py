@@ -35,10 +35,16 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
             f"for {cache.engine} 7 and later; use one of {', '.join(allowed)}",
         )
     elif cache.engine_version not in allowed:
-        yield at("engine_version"), f"{cache.engine} {cache.engine_version} cannot be created; use one of {', '.join(allowed)}"
+        yield (
+            at("engine_version"),
+            f"{cache.engine} {cache.engine_version} cannot be created; use one of {', '.join(allowed)}",
+        )
 
     if cache.cluster_mode and not cache.automatic_failover:
-        yield at("automatic_failover"), "must be true with cluster_mode: ElastiCache refuses a cluster-mode group without it"
+        yield (
+            at("automatic_failover"),
+            "must be true with cluster_mode: ElastiCache refuses a cluster-mode group without it",
+        )
     if not cache.cluster_mode and cache.shards > 1:
         yield at("shards"), f"is {cache.shards} but cluster_mode is false; without cluster mode there is 1 shard"
     if cache.multi_az and not cache.automatic_failover:

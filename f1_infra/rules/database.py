@@ -104,7 +104,10 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
         )
 
     if db.memory_mib is None:
-        for key, value in (("connections", db.alarms.connections), ("freeable_memory_mb", db.alarms.freeable_memory_mb)):
+        for key, value in (
+            ("connections", db.alarms.connections),
+            ("freeable_memory_mb", db.alarms.freeable_memory_mb),
+        ):
             if value is None:
                 yield (
                     at("alarms", key),
