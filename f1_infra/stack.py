@@ -7,6 +7,7 @@ from constructs import Construct
 
 from f1_infra.config import EnvironmentConfig
 from f1_infra.constructs.alerts import Alerts
+from f1_infra.constructs.cluster import Cluster
 from f1_infra.constructs.encryption import EnvironmentKey
 from f1_infra.constructs.network import Network
 
@@ -18,7 +19,7 @@ LOCAL_STATE_PATH = "../../../terraform-state/{name}.tfstate"
 class PlatformStack(TerraformStack):
     """Provider, backend, the environment key and alerts topic, and the platform's modules.
 
-    Attributes: ``key``, ``alerts``, ``network``.
+    Attributes: ``key``, ``alerts``, ``network``, ``cluster``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
@@ -30,6 +31,15 @@ class PlatformStack(TerraformStack):
         self.key = EnvironmentKey(self, "kms", config=config, account_id=account_id)
         self.alerts = Alerts(self, "alerts", config=config, account_id=account_id, kms_key_arn=self.key.arn)
         self.network = Network(self, "network", config=config, account_id=account_id, kms_key_arn=self.key.arn)
+        self.cluster = Cluster(
+            self,
+            "cluster",
+            config=config,
+            account_id=account_id,
+            kms_key_arn=self.key.arn,
+            alerts_topic_arn=self.alerts.topic_arn,
+            network=self.network,
+        )
 
         outputs = {
             "kms_key_arn": self.key.arn,
@@ -38,6 +48,11 @@ class PlatformStack(TerraformStack):
             "public_subnet_ids": self.network.public_subnet_ids,
             "private_subnet_ids": self.network.private_subnet_ids,
             "database_subnet_ids": self.network.database_subnet_ids,
+            "cluster_name": self.cluster.name,
+            "cluster_endpoint": self.cluster.endpoint,
+            "oidc_provider_arn": self.cluster.oidc.arn,
+            "node_security_group_id": self.cluster.node_security_group_id,
+            "cluster_autoscaler_role_arn": self.cluster.autoscaler_role_arn,
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)
