@@ -13,7 +13,10 @@ ADDRESS = re.compile(
 )
 SECRET_KEY = re.compile(r"password|secret|token|private_key|access_key|auth", re.IGNORECASE)
 # Keys that mention secrets but hold references, names or switches, never the secret itself.
-SECRET_KEY_ALLOWED = re.compile(r"(_arn|_id|_ids|_name|_enabled|_version)$|^manage_|^auth_type$|^authentication_mode$")
+# http_tokens is the launch template's IMDSv2 switch ("required").
+SECRET_KEY_ALLOWED = re.compile(
+    r"(_arn|_id|_ids|_name|_enabled|_version)$|^manage_|^auth_type$|^authentication_mode$|^http_tokens$"
+)
 LITERAL_SECRET = re.compile(r"AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----")
 
 
