@@ -2,7 +2,7 @@
 
 import json
 
-from cdktf import Fn, TerraformLocal, TerraformResourceLifecycle, Token
+from cdktf import Fn, ITerraformDependable, TerraformLocal, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.autoscaling_group_tag import AutoscalingGroupTagA, AutoscalingGroupTagTag
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
@@ -394,7 +394,7 @@ class Cluster(Construct):
         node_role_arn: str,
         node_sg_id: str,
         network: Network,
-        depends_on: list,
+        depends_on: list[ITerraformDependable],
     ) -> EksNodeGroup:
         config, prefix = self._config, self._prefix
         launch_template = LaunchTemplate(
