@@ -183,7 +183,7 @@ def _settings(config: EnvironmentConfig) -> dict[str, Any]:
 
 
 def _flatten(data: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    if isinstance(data, Mapping) and data and not path[-1:] == ("tags",):
+    if isinstance(data, Mapping) and data and path[-1:] != ("tags",):
         for key, value in data.items():
             yield from _flatten(value, (*path, key))
     elif isinstance(data, Mapping) and data:
@@ -289,7 +289,7 @@ def environments(configs: Sequence[EnvironmentConfig], schema: Mapping[str, Any]
 
 
 def _required(schema: Mapping[str, Any], path: Sequence[str]) -> str:
-    """"required", "required for <kind>" inside an if/then branch, or a dash."""
+    """ "required", "required for <kind>" inside an if/then branch, or a dash."""
     parent = _resolve(schema, _schema_node(schema, path[:-1]))
     if path[-1] in parent.get("required", []):
         return "required"
