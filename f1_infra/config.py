@@ -11,6 +11,7 @@ import dataclasses
 import ipaddress
 import json
 import os
+import re
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
@@ -30,6 +31,7 @@ SCHEMA_FILE = "schema.json"
 # length limits (32 characters for load balancers, 40 for ElastiCache) leave little room.
 ENVIRONMENT_NAME_MAX = 12
 RESERVED_ENVIRONMENT_NAMES = frozenset({"bootstrap"})
+TOO_DEEP = "the JSON is nested too deeply to be an environment file"
 
 
 # --------------------------------------------------------------------------- problems
@@ -186,6 +188,222 @@ def bucket_name(name_prefix: str, name: str, suffix: str, *, replica: bool = Fal
 
 
 @dataclass(frozen=True)
+class Taint:
+    key: str
+    value: str
+    effect: str
+
+
+@dataclass(frozen=True)
+class NodeGroupConfig:
+    instance_types: tuple[str, ...]
+    capacity_type: str
+    min_size: int
+    max_size: int
+    desired_size: int
+    disk_size_gb: int
+    max_unavailable_percentage: int
+    labels: Mapping[str, str]
+    taints: tuple[Taint, ...]
+
+
+@dataclass(frozen=True)
+class AddonVersions:
+    """Pinned add-on versions; None means the default version for the cluster's Kubernetes
+    version at creation time (EKS does not upgrade it later on its own)."""
+
+    vpc_cni: str | None
+    kube_proxy: str | None
+    coredns: str | None
+    aws_ebs_csi_driver: str | None
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    kubernetes_version: str
+    allow_extended_support: bool
+    public_access_cidrs: tuple[str, ...]
+    admin_principal_arns: tuple[str, ...]
+    deletion_protection: bool
+    log_types: tuple[str, ...]
+    log_retention_days: int
+    unschedulable_pods_alarm_minutes: int
+    addon_versions: AddonVersions
+    node_groups: Mapping[str, NodeGroupConfig]
+
+
+@dataclass(frozen=True)
+class DatabaseProxyConfig:
+    enabled: bool
+    iam_auth: str
+    idle_client_timeout_seconds: int
+    max_connections_percent: int
+
+
+@dataclass(frozen=True)
+class DatabaseAlarmsConfig:
+    """Alarm thresholds; None means "derived from the instance size" (see DatabaseConfig)."""
+
+    cpu_percent: int
+    connections: int | None
+    freeable_memory_mb: int | None
+    free_storage_gb: int | None
+    replica_lag_seconds: int
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    instance_class: str
+    engine_version: str
+    username: str
+    database_name: str
+    allocated_storage_gb: int
+    max_allocated_storage_gb: int
+    multi_az: bool
+    backup_retention_days: int
+    backup_window: str
+    maintenance_window: str
+    deletion_protection: bool
+    final_snapshot_identifier: str | None
+    monitoring_interval_seconds: int
+    performance_insights_retention_days: int
+    log_retention_days: int
+    slow_query_ms: int
+    read_replicas: int
+    replica_instance_class: str | None
+    proxy: DatabaseProxyConfig
+    alarms: DatabaseAlarmsConfig
+
+    @property
+    def parameter_group_family(self) -> str:
+        return f"postgres{self.engine_version}"
+
+    @property
+    def memory_mib(self) -> int | None:
+        """Memory of the instance class, or None for a class this project has no size for."""
+        return instance_memory_mib(self.instance_class)
+
+    @property
+    def connections_threshold(self) -> int | None:
+        """The file's threshold, else 80 % of PostgreSQL's default max_connections on RDS
+        (LEAST(DBInstanceClassMemory / 9531392, 5000))."""
+        if self.alarms.connections is not None:
+            return self.alarms.connections
+        if self.memory_mib is None:
+            return None
+        return int(min(self.memory_mib * 2**20 // 9531392, 5000) * 0.8)
+
+    @property
+    def freeable_memory_threshold_mb(self) -> int | None:
+        """The file's threshold, else 10 % of the instance memory."""
+        if self.alarms.freeable_memory_mb is not None:
+            return self.alarms.freeable_memory_mb
+        return None if self.memory_mib is None else self.memory_mib // 10
+
+    @property
+    def free_storage_threshold_gb(self) -> int:
+        """The file's threshold, else 10 % of the allocated storage."""
+        if self.alarms.free_storage_gb is not None:
+            return self.alarms.free_storage_gb
+        return max(1, self.allocated_storage_gb // 10)
+
+
+@dataclass(frozen=True)
+class CacheAlarmsConfig:
+    engine_cpu_percent: int
+    memory_percent: int
+    evictions: int
+    connections: int
+    replication_lag_seconds: int
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    engine: str
+    engine_version: str
+    node_type: str
+    name: str
+    cluster_mode: bool
+    shards: int
+    replicas_per_shard: int
+    automatic_failover: bool
+    multi_az: bool
+    auth_token_length: int
+    auth_secret_recovery_days: int
+    snapshot_retention_days: int
+    snapshot_window: str
+    maintenance_window: str
+    final_snapshot_identifier: str | None
+    maxmemory_policy: str
+    slowlog_threshold_us: int
+    log_retention_days: int
+    alarms: CacheAlarmsConfig
+
+    @property
+    def parameter_group_family(self) -> str:
+        """redis7, valkey7 or valkey8: the engine followed by the major version."""
+        return f"{self.engine}{self.engine_version.split('.', 1)[0]}"
+
+    @property
+    def member_cluster_ids(self) -> list[tuple[str, bool]]:
+        """Suffixes AWS gives the nodes' cache clusters, each with whether it is a replica at
+        creation: <group>-<shard:04>-<node:03> in cluster mode, <group>-<node:03> otherwise."""
+        nodes = range(1, self.replicas_per_shard + 2)
+        if not self.cluster_mode:
+            return [(f"{n:03d}", n > 1) for n in nodes]
+        return [(f"{s:04d}-{n:03d}", n > 1) for s in range(1, self.shards + 1) for n in nodes]
+
+
+# Memory per instance size in GiB for the general-purpose (m) and memory-optimized (r) families,
+# relative to "large"; burstable (t) classes are listed by size.
+_SIZE_FACTORS = {"large": 1, "xlarge": 2}
+_FAMILY_LARGE_GIB = {"m": 8, "r": 16}
+_BURSTABLE_GIB = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
+_CLASS = re.compile(r"^[a-z]+\.(?P<family>[a-z])[0-9]+[a-z]*\.(?P<size>[a-z0-9]+)$")
+
+
+def instance_memory_mib(instance_class: str) -> int | None:
+    """Memory of an instance class such as db.r5.large, or None when unknown."""
+    match = _CLASS.match(instance_class)
+    if match is None:
+        return None
+    family, size = match["family"], match["size"]
+    if family == "t":
+        gib = _BURSTABLE_GIB.get(size)
+    elif family in _FAMILY_LARGE_GIB:
+        multiple = size.removesuffix("xlarge")
+        factor = _SIZE_FACTORS.get(size) or (
+            int(multiple) * 2 if size.endswith("xlarge") and multiple.isdigit() else None
+        )
+        gib = None if factor is None else _FAMILY_LARGE_GIB[family] * factor
+    else:
+        gib = None
+    return None if gib is None else gib * 1024
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    """Where Terraform keeps the environment's state. Which fields are set depends on ``type``
+    (the schema's if/then branches): local has none, cloud has organization, project,
+    workspace, hostname and terraform_version, s3 has bucket, key, region and use_lockfile."""
+
+    type: str
+    organization: str | None = None
+    project: str | None = None
+    workspace: str | None = None
+    hostname: str | None = None
+    terraform_version: str | None = None
+    bucket: str | None = None
+    key: str | None = None
+    region: str | None = None
+    use_lockfile: bool | None = None
+
+    @property
+    def is_cloud(self) -> bool:
+        return self.type == "cloud"
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """One environment file, validated, with every default filled in."""
 
@@ -195,9 +413,13 @@ class EnvironmentConfig:
     region: str
     production: bool
     tags: Mapping[str, str]
+    backend: BackendConfig
     kms: KmsConfig
     alerts: AlertsConfig
     network: NetworkConfig
+    cluster: ClusterConfig
+    database: DatabaseConfig
+    cache: CacheConfig
     storage: StorageConfig
 
     @property
@@ -315,6 +537,8 @@ def _schema_problems(error: ValidationError) -> Iterator[tuple[str, str]]:
                 yield where + pointer(key), f"required setting is missing. {help_text}".strip()
     elif kind == "type":
         yield where, f"is {_json_type(value)} {_describe(value)}; expected {expected}"
+    elif kind == "const":
+        yield where, f"is {_describe(value)}; the only allowed value is {_describe(expected)}"
     elif kind == "enum":
         yield where, f"is {_describe(value)}; allowed values: {', '.join(_describe(v) for v in expected)}"
     elif kind == "pattern":
@@ -340,6 +564,18 @@ def _schema_problems(error: ValidationError) -> Iterator[tuple[str, str]]:
         yield where, error.message
 
 
+def _unique_keys(repeated: list[str]) -> typing.Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                repeated.append(key)
+            result[key] = value
+        return result
+
+    return hook
+
+
 def _build(cls: type, data: Mapping[str, Any]) -> Any:
     """Construct a frozen dataclass tree from schema-validated data (field names = JSON keys)."""
     hints = typing.get_type_hints(cls)
@@ -359,6 +595,8 @@ def _convert(tp: Any, value: Any) -> Any:
         return tuple(_convert(args[0], v) for v in value)
     if origin in (Mapping, dict):
         return types.MappingProxyType({k: _convert(args[1], v) for k, v in value.items()})
+    if tp is int and isinstance(value, float):
+        return int(value)  # JSON Schema counts 30.0 as an integer; code that counts needs an int
     return value
 
 
@@ -378,8 +616,10 @@ def load_environment(path: Path, schema: Mapping[str, Any] | None = None) -> Env
     label = str(path)
     name = path.stem
     problems = [Problem(label, "", msg) for msg in _environment_name_problems(name)]
+    repeated: list[str] = []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: editors on Windows may start the file with a byte-order mark.
+        data = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_keys(repeated))
     except OSError as exc:
         raise ConfigError([*problems, Problem(label, "", f"cannot read the file: {exc.strerror}")]) from None
     except UnicodeDecodeError:
@@ -387,9 +627,18 @@ def load_environment(path: Path, schema: Mapping[str, Any] | None = None) -> Env
     except json.JSONDecodeError as exc:
         message = f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         raise ConfigError([*problems, Problem(label, "", message)]) from None
+    except RecursionError:
+        raise ConfigError([*problems, Problem(label, "", TOO_DEEP)]) from None
+    problems += [
+        Problem(label, "", f"key {key!r} appears twice in one object; JSON would silently keep only the last")
+        for key in repeated
+    ]
 
     validator = _DefaultingValidator(schema if schema is not None else _load_schema(path.parent))
-    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    except RecursionError:
+        raise ConfigError([*problems, Problem(label, "", TOO_DEEP)]) from None
     for error in errors:
         # jsonschema reports one error per missing key, each listing them all: keep each once.
         problems.extend(p for p in (Problem(label, w, m) for w, m in _schema_problems(error)) if p not in problems)
@@ -428,9 +677,37 @@ def load_files(files: Iterable[Path]) -> list[EnvironmentConfig]:
             configs.append(load_environment(path, schemas[folder]))
         except ConfigError as exc:
             problems.extend(exc.problems)
+    problems.extend(_shared_state_problems(configs))
     if problems:
         raise ConfigError(problems)
     return configs
+
+
+def _state_location(config: EnvironmentConfig) -> tuple[str, str] | None:
+    """Where the environment's state lives, for backends that several files could name alike."""
+    backend = config.backend
+    if backend.type == "cloud":
+        return "workspace", f"{backend.hostname}/{backend.organization}/{backend.workspace}"
+    if backend.type == "s3":
+        return "key", f"s3://{backend.bucket}/{backend.key}"
+    return None
+
+
+def _shared_state_problems(configs: Iterable[EnvironmentConfig]) -> Iterator[Problem]:
+    """Two environments writing one state would destroy each other's resources on every apply."""
+    owners: dict[str, str] = {}
+    for config in configs:
+        location = _state_location(config)
+        if location is None:
+            continue
+        field, where = location
+        if where in owners:
+            yield Problem(
+                config.source,
+                pointer("backend", field),
+                f"{where} already holds the state of {owners[where]}; every environment needs its own state",
+            )
+        owners.setdefault(where, config.source)
 
 
 def report(error: ConfigError, stream: typing.TextIO) -> None:

@@ -1,39 +1,91 @@
 """PlatformStack: one environment of the platform, as one Terraform stack."""
 
-from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from constructs import Construct
 
-from f1_infra.config import EnvironmentConfig
+from f1_infra.config import BackendConfig, EnvironmentConfig
 from f1_infra.constructs.alerts import Alerts
+from f1_infra.constructs.cache import Cache
+from f1_infra.constructs.cluster import Cluster
+from f1_infra.constructs.database import Database
 from f1_infra.constructs.encryption import EnvironmentKey
 from f1_infra.constructs.network import Network
-from f1_infra.constructs.storage import Storage
+from f1_infra.constructs.storage import Storage, StorageAccess
 
 # Terraform runs in cdktf.out/stacks/<env>/: state lives next to cdktf.out, outside the folder
 # that every synth rewrites.
 LOCAL_STATE_PATH = "../../../terraform-state/{name}.tfstate"
 
 
+def state_backend(stack: TerraformStack, name: str, backend: BackendConfig) -> None:
+    """The stack's Terraform backend, as the environment file's `backend` section says."""
+    if backend.type == "cloud":
+        assert backend.organization
+        assert backend.workspace
+        CloudBackend(
+            stack,
+            organization=backend.organization,
+            hostname=backend.hostname,
+            workspaces=NamedCloudWorkspace(backend.workspace, backend.project),
+        )
+    elif backend.type == "s3":
+        assert backend.bucket
+        assert backend.key
+        s3 = S3Backend(stack, bucket=backend.bucket, key=backend.key, region=backend.region, encrypt=True)
+        # cdktf 0.21 predates the S3 native lock file (Terraform 1.10), so its argument is set raw.
+        s3.add_override("use_lockfile", True)
+    else:
+        LocalBackend(stack, path=LOCAL_STATE_PATH.format(name=name))
+
+
 class PlatformStack(TerraformStack):
     """Provider, backend, the environment key and alerts topic, and the platform's modules.
 
-    Attributes: ``key``, ``alerts``, ``network``, ``storage``.
+    Attributes: ``key``, ``alerts``, ``network``, ``cluster``, ``database``, ``cache``, ``storage``,
+    ``storage_access``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, id)
         AwsProvider(self, "aws", region=config.region, default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
-        LocalBackend(self, path=LOCAL_STATE_PATH.format(name=id))
+        state_backend(self, id, config.backend)
         RandomProvider(self, "random")
         account_id = DataAwsCallerIdentity(self, "caller").account_id
 
         self.key = EnvironmentKey(self, "kms", config=config, account_id=account_id)
         self.alerts = Alerts(self, "alerts", config=config, account_id=account_id, kms_key_arn=self.key.arn)
         self.network = Network(self, "network", config=config, account_id=account_id, kms_key_arn=self.key.arn)
+        self.cluster = Cluster(
+            self,
+            "cluster",
+            config=config,
+            account_id=account_id,
+            kms_key_arn=self.key.arn,
+            alerts_topic_arn=self.alerts.topic_arn,
+            network=self.network,
+        )
+        data_stores = {
+            "config": config,
+            "kms_key_arn": self.key.arn,
+            "alerts_topic_arn": self.alerts.topic_arn,
+            "network": self.network,
+            # Only the EKS nodes, where the platform's services run, reach the data stores.
+            "allowed_security_group_ids": [self.cluster.node_security_group_id],
+        }
+        self.database = Database(self, "database", **data_stores)
+        self.cache = Cache(self, "cache", **data_stores)
         self.storage = Storage(self, "storage", config=config, account_id=account_id, kms_key_arn=self.key.arn)
+        self.storage_access = StorageAccess(
+            self,
+            "storage_access",
+            config=config,
+            storage=self.storage,
+            kms_key_arn=self.key.arn,
+            oidc=self.cluster.oidc,
+        )
 
         outputs = {
             "kms_key_arn": self.key.arn,
@@ -42,6 +94,15 @@ class PlatformStack(TerraformStack):
             "public_subnet_ids": self.network.public_subnet_ids,
             "private_subnet_ids": self.network.private_subnet_ids,
             "database_subnet_ids": self.network.database_subnet_ids,
+            "database_endpoint": self.database.endpoint,
+            "database_master_secret_arn": self.database.master_secret_arn,
+            "cache_configuration_endpoint": self.cache.configuration_endpoint,
+            "cache_auth_secret_arn": self.cache.auth_secret_arn,
+            "cluster_name": self.cluster.name,
+            "cluster_endpoint": self.cluster.endpoint,
+            "oidc_provider_arn": self.cluster.oidc.arn,
+            "node_security_group_id": self.cluster.node_security_group_id,
+            "cluster_autoscaler_role_arn": self.cluster.autoscaler_role_arn,
             "models_bucket_name": self.storage.models_bucket_name,
             "backup_bucket_name": self.storage.backup_bucket_name,
             "logs_bucket_name": self.storage.logs_bucket_name,

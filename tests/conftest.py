@@ -17,12 +17,21 @@ def configs() -> dict[str, EnvironmentConfig]:
 
 
 @pytest.fixture(scope="session")
-def stacks(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Stack]:
+def synth_dir(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The cdktf.out folder of one synth of every shipped environment."""
     from f1_infra.app import build
 
     outdir = tmp_path_factory.mktemp("cdktf.out")
     build(list(configs.values()), outdir=str(outdir)).synth()
-    return {name: Stack(name, json.loads(Path(outdir, "stacks", name, "cdk.tf.json").read_text())) for name in configs}
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def stacks(synth_dir: Path) -> dict[str, Stack]:
+    """Every synthesized stack: the environments, and the bootstrap stack when one is synthesized."""
+    return {
+        p.parent.name: Stack(p.parent.name, json.loads(p.read_text())) for p in synth_dir.glob("stacks/*/cdk.tf.json")
+    }
 
 
 @pytest.fixture(params=ENVIRONMENTS)

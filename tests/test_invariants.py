@@ -1,68 +1,15 @@
 """Properties every synthesized stack must have, whatever the module."""
 
-import json
-import re
-from typing import Any
-
-from tests.synth import REFERENCE, Stack
-
-# Addresses inside a Terraform expression: resources, data sources, variables, locals.
-ADDRESS = re.compile(
-    r"\b(?:data\.[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+|var\.[A-Za-z0-9_-]+|local\.[A-Za-z0-9_-]+"
-    r"|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][A-Za-z0-9_-]*)"
-)
-SECRET_KEY = re.compile(r"password|secret|token|private_key|access_key|auth", re.IGNORECASE)
-# Keys that mention secrets but hold references, names or switches, never the secret itself.
-SECRET_KEY_ALLOWED = re.compile(r"(_arn|_id|_ids|_name|_enabled|_version)$|^manage_|^auth_type$|^authentication_mode$")
-LITERAL_SECRET = re.compile(r"AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----")
+from tests.invariants import dangling_references, literal_secrets
+from tests.synth import Stack
 
 
-def _walk(node: Any, path: str = "") -> Any:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _walk(value, f"{path}/{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _walk(value, f"{path}/{i}")
-    else:
-        yield path, node
-
-
-def _declared(stack: Stack) -> set[str]:
-    doc = stack.doc
-    names = {f"{t}.{n}" for t, items in doc.get("resource", {}).items() for n in items}
-    names |= {f"data.{t}.{n}" for t, items in doc.get("data", {}).items() for n in items}
-    names |= {f"var.{n}" for n in doc.get("variable", {})}
-    names |= {f"local.{n}" for n in doc.get("locals", {})}
-    return names
-
-
-def test_every_reference_resolves_to_something_declared(stack: Stack) -> None:
-    declared = _declared(stack)
-    dangling = []
-    for path, value in _walk(stack.doc):
-        if not isinstance(value, str):
-            continue
-        for expression in REFERENCE.findall(value):
-            for address in ADDRESS.findall(expression):
-                if address not in declared:
-                    dangling.append(f"{path}: {address}")
-    assert not dangling
-
-
-def test_every_dependency_is_declared(stack: Stack) -> None:
-    declared = _declared(stack)
-    for type_, name, body in stack.all_resources():
-        for dependency in body.get("depends_on", []):
-            assert dependency in declared, f"{type_}.{name} depends on undeclared {dependency}"
+def test_every_reference_and_dependency_resolves_to_something_declared(stack: Stack) -> None:
+    assert dangling_references(stack) == []
 
 
 def test_no_literal_secrets(stack: Stack) -> None:
-    for path, value in _walk(stack.doc):
-        key = path.rsplit("/", 1)[-1]
-        if isinstance(value, str) and value and SECRET_KEY.search(key) and not SECRET_KEY_ALLOWED.search(key):
-            assert REFERENCE.fullmatch(value), f"{path} holds a literal value; secrets must come from references"
-    assert not LITERAL_SECRET.search(json.dumps(stack.doc))
+    assert literal_secrets(stack) == []
 
 
 def test_default_tags_on_every_resource(stack: Stack) -> None:
@@ -84,3 +31,22 @@ def test_resource_names_carry_the_environment_prefix(stack: Stack) -> None:
     for type_, name, body in stack.all_resources():
         if isinstance(body.get("name"), str) and type_ != "aws_iam_role_policy":
             assert prefix in body["name"], f"{type_}.{name} is named {body['name']!r}"
+
+
+def test_the_checks_detect_what_they_look_for() -> None:
+    bad = Stack(
+        "dev",
+        {
+            "resource": {
+                "aws_db_instance": {"db": {"password": "hunter22", "vpc_security_group_ids": ["${aws_sg.gone.id}"]}},
+                "aws_s3_bucket": {"b": {"depends_on": ["aws_iam_role.missing"]}},
+            }
+        },
+    )
+    assert literal_secrets(bad) == [
+        "/resource/aws_db_instance/db/password holds a literal value; secrets must come from references"
+    ]
+    assert dangling_references(bad) == [
+        "/resource/aws_db_instance/db/vpc_security_group_ids/0: aws_sg.gone",
+        "aws_s3_bucket.b depends on aws_iam_role.missing",
+    ]

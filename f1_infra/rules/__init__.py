@@ -8,12 +8,20 @@ comments refer to docs/aws-rules.md.
 from collections.abc import Callable, Iterator
 
 from f1_infra.config import EnvironmentConfig
-from f1_infra.rules import general, network, storage
+from f1_infra.rules import backend, cache, cluster, database, general, network, storage
 
 Finding = tuple[str, str]
 Check = Callable[[EnvironmentConfig], Iterator[Finding]]
 
-CHECKS: tuple[Check, ...] = (general.check, network.check, storage.check)
+CHECKS: tuple[Check, ...] = (
+    general.check,
+    backend.check,
+    network.check,
+    cluster.check,
+    database.check,
+    cache.check,
+    storage.check,
+)
 
 
 def check(config: EnvironmentConfig) -> Iterator[Finding]:

@@ -1,0 +1,53 @@
+"""checkov's AWS checks over every synthesized stack: prod must pass all of them."""
+
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from f1_infra.config import PROJECT_ROOT
+
+# Checks that environments outside production may fail, each for a cost reason. Production
+# passes every check; a check skipped for all environments lives in .checkov.yaml instead.
+NON_PRODUCTION_ALLOWED = {
+    "CKV_AWS_338": "log groups keep 30 (dev) or 90 (staging) days, not a year: storage cost of throw-away data",
+    "CKV_AWS_157": "a single-AZ dev database costs half of a Multi-AZ one (the seed's dev has Multi-AZ off)",
+    "CKV_AWS_293": "dev is destroyed to stop paying for it; deletion protection would block `cdktf destroy dev`",
+    "CKV_AWS_37": "dev ships api, audit and authenticator control-plane logs, not the voluminous scheduler and "
+    "controller-manager logs",
+    "CKV_AWS_144": "dev and staging buckets are not replicated to a second region: a copy of throw-away data "
+    "doubles its storage cost",
+}
+
+
+@pytest.fixture(scope="session")
+def checkov(synth_dir: Path) -> dict[str, dict[str, list[str]]]:
+    """{environment: {"passed" | "failed" | "skipped": ["CHECK_ID resource", ...]}}"""
+    command = [str(Path(sys.executable).parent / "checkov"), "-d", str(synth_dir / "stacks")]
+    command += ["--framework", "terraform_json", "--output", "json", "--skip-download"]
+    config_file = PROJECT_ROOT / ".checkov.yaml"
+    if config_file.exists():
+        command += ["--config-file", str(config_file)]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    report = json.loads(result.stdout)
+    counts: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for outcome in ("passed", "failed", "skipped"):
+        for check in report["results"][f"{outcome}_checks"]:
+            environment = check["file_path"].strip("/").split("/")[0]
+            counts[environment][outcome].append(f"{check['check_id']} {check['resource']}")
+    return counts
+
+
+def test_prod_passes_every_check(checkov: dict[str, dict[str, list[str]]]) -> None:
+    assert checkov["prod"]["passed"]
+    assert checkov["prod"]["failed"] == []
+
+
+@pytest.mark.parametrize("env", ["dev", "staging"])
+def test_other_environments_fail_only_cost_driven_checks(checkov: dict[str, dict[str, list[str]]], env: str) -> None:
+    assert checkov[env]["passed"]
+    unexpected = [f for f in checkov[env]["failed"] if f.split()[0] not in NON_PRODUCTION_ALLOWED]
+    assert unexpected == []
