@@ -69,11 +69,8 @@ SERVICE_OF_TYPE: dict[str, str] = {
     "aws_acm_": "acm",
     "aws_ssm_": "ssm",
 }
-# Data sources that Terraform answers without calling AWS, or that need no permission; the
-# random provider's resources live in the state only.
-NO_PERMISSION_TYPES = frozenset(
-    {"aws_caller_identity", "aws_partition", "aws_region", "aws_iam_policy_document", "random_id", "random_password"}
-)
+# Data sources that Terraform answers without calling AWS, or that need no permission.
+NO_PERMISSION_TYPES = frozenset({"aws_caller_identity", "aws_partition", "aws_region", "aws_iam_policy_document"})
 # Services whose API is global: the region condition of the other services cannot apply.
 GLOBAL_SERVICES = frozenset({"iam"})
 
