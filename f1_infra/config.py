@@ -11,6 +11,7 @@ import dataclasses
 import ipaddress
 import json
 import os
+import re
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
@@ -109,6 +110,155 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True)
+class DatabaseProxyConfig:
+    enabled: bool
+    iam_auth: str
+    idle_client_timeout_seconds: int
+    max_connections_percent: int
+
+
+@dataclass(frozen=True)
+class DatabaseAlarmsConfig:
+    """Alarm thresholds; None means "derived from the instance size" (see DatabaseConfig)."""
+
+    cpu_percent: int
+    connections: int | None
+    freeable_memory_mb: int | None
+    free_storage_gb: int | None
+    replica_lag_seconds: int
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    instance_class: str
+    engine_version: str
+    username: str
+    database_name: str
+    allocated_storage_gb: int
+    max_allocated_storage_gb: int
+    multi_az: bool
+    backup_retention_days: int
+    backup_window: str
+    maintenance_window: str
+    deletion_protection: bool
+    final_snapshot_identifier: str | None
+    monitoring_interval_seconds: int
+    performance_insights_retention_days: int
+    log_retention_days: int
+    slow_query_ms: int
+    read_replicas: int
+    replica_instance_class: str | None
+    proxy: DatabaseProxyConfig
+    alarms: DatabaseAlarmsConfig
+
+    @property
+    def parameter_group_family(self) -> str:
+        return f"postgres{self.engine_version}"
+
+    @property
+    def memory_mib(self) -> int | None:
+        """Memory of the instance class, or None for a class this project has no size for."""
+        return instance_memory_mib(self.instance_class)
+
+    @property
+    def connections_threshold(self) -> int | None:
+        """The file's threshold, else 80 % of PostgreSQL's default max_connections on RDS
+        (LEAST(DBInstanceClassMemory / 9531392, 5000))."""
+        if self.alarms.connections is not None:
+            return self.alarms.connections
+        if self.memory_mib is None:
+            return None
+        return int(min(self.memory_mib * 2**20 // 9531392, 5000) * 0.8)
+
+    @property
+    def freeable_memory_threshold_mb(self) -> int | None:
+        """The file's threshold, else 10 % of the instance memory."""
+        if self.alarms.freeable_memory_mb is not None:
+            return self.alarms.freeable_memory_mb
+        return None if self.memory_mib is None else self.memory_mib // 10
+
+    @property
+    def free_storage_threshold_gb(self) -> int:
+        """The file's threshold, else 10 % of the allocated storage."""
+        if self.alarms.free_storage_gb is not None:
+            return self.alarms.free_storage_gb
+        return max(1, self.allocated_storage_gb // 10)
+
+
+@dataclass(frozen=True)
+class CacheAlarmsConfig:
+    engine_cpu_percent: int
+    memory_percent: int
+    evictions: int
+    connections: int
+    replication_lag_seconds: int
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    engine: str
+    engine_version: str
+    node_type: str
+    name: str
+    cluster_mode: bool
+    shards: int
+    replicas_per_shard: int
+    automatic_failover: bool
+    multi_az: bool
+    auth_token_length: int
+    auth_secret_recovery_days: int
+    snapshot_retention_days: int
+    snapshot_window: str
+    maintenance_window: str
+    final_snapshot_identifier: str | None
+    maxmemory_policy: str
+    slowlog_threshold_us: int
+    log_retention_days: int
+    alarms: CacheAlarmsConfig
+
+    @property
+    def parameter_group_family(self) -> str:
+        """redis7, valkey7 or valkey8: the engine followed by the major version."""
+        return f"{self.engine}{self.engine_version.split('.', 1)[0]}"
+
+    @property
+    def member_cluster_ids(self) -> list[tuple[str, bool]]:
+        """Suffixes AWS gives the nodes' cache clusters, each with whether it is a replica at
+        creation: <group>-<shard:04>-<node:03> in cluster mode, <group>-<node:03> otherwise."""
+        nodes = range(1, self.replicas_per_shard + 2)
+        if not self.cluster_mode:
+            return [(f"{n:03d}", n > 1) for n in nodes]
+        return [(f"{s:04d}-{n:03d}", n > 1) for s in range(1, self.shards + 1) for n in nodes]
+
+
+# Memory per instance size in GiB for the general-purpose (m) and memory-optimized (r) families,
+# relative to "large"; burstable (t) classes are listed by size.
+_SIZE_FACTORS = {"large": 1, "xlarge": 2}
+_FAMILY_LARGE_GIB = {"m": 8, "r": 16}
+_BURSTABLE_GIB = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
+_CLASS = re.compile(r"^[a-z]+\.(?P<family>[a-z])[0-9]+[a-z]*\.(?P<size>[a-z0-9]+)$")
+
+
+def instance_memory_mib(instance_class: str) -> int | None:
+    """Memory of an instance class such as db.r5.large, or None when unknown."""
+    match = _CLASS.match(instance_class)
+    if match is None:
+        return None
+    family, size = match["family"], match["size"]
+    if family == "t":
+        gib = _BURSTABLE_GIB.get(size)
+    elif family in _FAMILY_LARGE_GIB:
+        multiple = size.removesuffix("xlarge")
+        factor = _SIZE_FACTORS.get(size) or (
+            int(multiple) * 2 if size.endswith("xlarge") and multiple.isdigit() else None
+        )
+        gib = None if factor is None else _FAMILY_LARGE_GIB[family] * factor
+    else:
+        gib = None
+    return None if gib is None else gib * 1024
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """One environment file, validated, with every default filled in."""
 
@@ -121,6 +271,8 @@ class EnvironmentConfig:
     kms: KmsConfig
     alerts: AlertsConfig
     network: NetworkConfig
+    database: DatabaseConfig
+    cache: CacheConfig
 
     @property
     def name_prefix(self) -> str:

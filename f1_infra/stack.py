@@ -3,10 +3,13 @@
 from cdktf import LocalBackend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_random.provider import RandomProvider
 from constructs import Construct
 
 from f1_infra.config import EnvironmentConfig
 from f1_infra.constructs.alerts import Alerts
+from f1_infra.constructs.cache import Cache
+from f1_infra.constructs.database import Database
 from f1_infra.constructs.encryption import EnvironmentKey
 from f1_infra.constructs.network import Network
 
@@ -18,18 +21,29 @@ LOCAL_STATE_PATH = "../../../terraform-state/{name}.tfstate"
 class PlatformStack(TerraformStack):
     """Provider, backend, the environment key and alerts topic, and the platform's modules.
 
-    Attributes: ``key``, ``alerts``, ``network``.
+    Attributes: ``key``, ``alerts``, ``network``, ``database``, ``cache``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, id)
         AwsProvider(self, "aws", region=config.region, default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
         LocalBackend(self, path=LOCAL_STATE_PATH.format(name=id))
+        RandomProvider(self, "random")
         account_id = DataAwsCallerIdentity(self, "caller").account_id
 
         self.key = EnvironmentKey(self, "kms", config=config, account_id=account_id)
         self.alerts = Alerts(self, "alerts", config=config, account_id=account_id, kms_key_arn=self.key.arn)
         self.network = Network(self, "network", config=config, account_id=account_id, kms_key_arn=self.key.arn)
+        data_stores = {
+            "config": config,
+            "kms_key_arn": self.key.arn,
+            "alerts_topic_arn": self.alerts.topic_arn,
+            "network": self.network,
+            # The EKS node security group joins here once the cluster module lands.
+            "allowed_security_group_ids": [],
+        }
+        self.database = Database(self, "database", **data_stores)
+        self.cache = Cache(self, "cache", **data_stores)
 
         outputs = {
             "kms_key_arn": self.key.arn,
@@ -38,6 +52,10 @@ class PlatformStack(TerraformStack):
             "public_subnet_ids": self.network.public_subnet_ids,
             "private_subnet_ids": self.network.private_subnet_ids,
             "database_subnet_ids": self.network.database_subnet_ids,
+            "database_endpoint": self.database.endpoint,
+            "database_master_secret_arn": self.database.master_secret_arn,
+            "cache_configuration_endpoint": self.cache.configuration_endpoint,
+            "cache_auth_secret_arn": self.cache.auth_secret_arn,
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)

@@ -209,7 +209,7 @@ def test_empty_object_names_every_required_setting(tmp_path: Path) -> None:
     path.write_text("{}")
     with pytest.raises(ConfigError) as caught:
         load_environment(path)
-    assert [p.pointer for p in caught.value.problems] == ["/region", "/network"]
+    assert [p.pointer for p in caught.value.problems] == ["/region", "/network", "/database", "/cache"]
 
 
 def test_names_must_leave_room_for_resource_suffixes(tmp_path: Path) -> None:
@@ -276,7 +276,14 @@ def test_every_problem_of_every_file_is_reported_at_once(tmp_path: Path) -> None
 def test_defaults_are_filled_in(tmp_path: Path) -> None:
     path = tmp_path / "qa.json"
     path.write_text(
-        json.dumps({"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}})
+        json.dumps(
+            {
+                "region": "eu-west-1",
+                "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]},
+                "database": {"instance_class": "db.t4g.micro", "multi_az": False, "backup_retention_days": 1},
+                "cache": {"node_type": "cache.t4g.micro"},
+            }
+        )
     )
     config = load_environment(path)
     assert config.name_prefix == "f1-analytics-qa"
@@ -286,6 +293,13 @@ def test_defaults_are_filled_in(tmp_path: Path) -> None:
     assert config.network.nat_gateways == "one_per_az"
     assert config.network.flow_logs.retention_days == 365
     assert config.network.subnet_layout.private == ("10.0.0.0/19", "10.0.32.0/19")
+    assert config.database.engine_version == "15"
+    assert config.database.max_allocated_storage_gb == 1000
+    assert config.database.deletion_protection is True
+    assert config.database.proxy.enabled is False
+    assert config.cache.engine == "redis"
+    assert (config.cache.shards, config.cache.replicas_per_shard) == (3, 1)
+    assert config.cache.snapshot_retention_days == 5
 
 
 def test_envs_dir_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -1,0 +1,386 @@
+"""RDS PostgreSQL: the primary instance, read replicas, an optional RDS Proxy, and their alarms."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
+from cdktf_cdktf_provider_aws.db_proxy import DbProxy, DbProxyAuth
+from cdktf_cdktf_provider_aws.db_proxy_default_target_group import (
+    DbProxyDefaultTargetGroup,
+    DbProxyDefaultTargetGroupConnectionPoolConfig,
+)
+from cdktf_cdktf_provider_aws.db_proxy_target import DbProxyTarget
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupEgress, SecurityGroupIngress
+from constructs import Construct
+
+from f1_infra.config import EnvironmentConfig
+from f1_infra.constructs.network import Network
+from f1_infra.iam import policy_document, service_trust_policy, statement
+from f1_infra.rules.database import final_snapshot_identifier, identifier
+
+PORT = 5432
+LOG_EXPORTS = ("postgresql", "upgrade")
+# Parameters PostgreSQL reads only at start-up: RDS refuses `immediate` for them (rule 22).
+STATIC_PARAMETERS = frozenset(
+    {
+        "shared_preload_libraries",
+        "max_connections",
+        "shared_buffers",
+        "max_wal_senders",
+        "max_worker_processes",
+        "max_locks_per_transaction",
+        "max_prepared_transactions",
+        "track_activity_query_size",
+        "pg_stat_statements.max",
+        "rds.logical_replication",
+        "wal_buffers",
+    }
+)
+ALARM_PERIOD = 300
+ALARM_PERIODS = 3
+MIB = 2**20
+GB = 10**9
+
+
+def _rule(description: str, source_groups: Sequence[str] = (), *, self_attribute: bool = False) -> dict[str, Any]:
+    # Every attribute is given: Terraform reads inline rules as objects whose attributes are all set.
+    return {
+        "description": description,
+        "from_port": PORT,
+        "to_port": PORT,
+        "protocol": "tcp",
+        "security_groups": list(source_groups),
+        "cidr_blocks": [],
+        "ipv6_cidr_blocks": [],
+        "prefix_list_ids": [],
+        "self_attribute": self_attribute,
+    }
+
+
+class Database(Construct):
+    """A PostgreSQL instance whose master password RDS generates and keeps in Secrets Manager
+    (encrypted with the environment key), reachable on 5432 only from the allowed security
+    groups (and the proxy, when there is one).
+
+    Attributes: ``identifier``, ``endpoint``, ``port``, ``security_group_id``,
+    ``master_secret_arn``, ``critical_alarm_names``, ``proxy_endpoint`` (None without a proxy).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: EnvironmentConfig,
+        kms_key_arn: str,
+        alerts_topic_arn: str,
+        network: Network,
+        allowed_security_group_ids: Sequence[str],
+    ) -> None:
+        super().__init__(scope, id)
+        db, prefix, partition = config.database, config.name_prefix, config.partition
+        name = identifier(config)
+        allowed = list(allowed_security_group_ids)
+
+        # The proxy shares the database's group: members reach each other on 5432 (self), which
+        # admits the proxy to the database without a CIDR rule or a second group.
+        ingress = [_rule("PostgreSQL from the allowed security groups", allowed)] if allowed else []
+        egress = []
+        if db.proxy.enabled:
+            ingress.append(_rule("PostgreSQL from the RDS Proxy", self_attribute=True))
+            egress.append(_rule("RDS Proxy to PostgreSQL", self_attribute=True))
+        security_group = SecurityGroup(
+            self,
+            "security_group",
+            name=name,
+            description=f"{name}: PostgreSQL from the allowed security groups only",
+            vpc_id=network.vpc_id,
+            ingress=[SecurityGroupIngress(**rule) for rule in ingress],
+            egress=[SecurityGroupEgress(**rule) for rule in egress],
+            tags={"Name": name},
+        )
+
+        parameters = {
+            "rds.force_ssl": "1",
+            "log_min_duration_statement": str(db.slow_query_ms),
+            "log_statement": "ddl",
+            "log_connections": "1",
+            "log_disconnections": "1",
+            "log_lock_waits": "1",
+            "track_io_timing": "1",
+            "shared_preload_libraries": "pg_stat_statements",
+            "pg_stat_statements.track": "all",
+        }
+        parameter_group = DbParameterGroup(
+            self,
+            "parameter_group",
+            # The family is part of the name, so a major upgrade creates the new group before
+            # the old one goes.
+            name=f"{prefix}-{db.parameter_group_family}",
+            family=db.parameter_group_family,
+            description=f"{prefix} PostgreSQL: TLS only, slow query logging, pg_stat_statements",
+            parameter=[
+                DbParameterGroupParameter(
+                    name=key,
+                    value=value,
+                    apply_method="pending-reboot" if key in STATIC_PARAMETERS else "immediate",
+                )
+                for key, value in parameters.items()
+            ],
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+
+        monitoring_role_arn, monitoring_dependencies = None, []
+        if db.monitoring_interval_seconds > 0:
+            role = IamRole(
+                self,
+                "monitoring_role",
+                name=f"{name}-monitoring",
+                assume_role_policy=service_trust_policy("monitoring.rds.amazonaws.com"),
+            )
+            attachment = IamRolePolicyAttachment(
+                self,
+                "monitoring_policy",
+                role=role.name,
+                policy_arn=f"arn:{partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            )
+            monitoring_role_arn, monitoring_dependencies = role.arn, [attachment]
+
+        common = {
+            "storage_type": "gp3",
+            "max_allocated_storage": db.max_allocated_storage_gb,
+            "storage_encrypted": True,
+            "kms_key_id": kms_key_arn,
+            "vpc_security_group_ids": [security_group.id],
+            "publicly_accessible": False,
+            "port": PORT,
+            "parameter_group_name": parameter_group.name,
+            "auto_minor_version_upgrade": True,
+            "copy_tags_to_snapshot": True,
+            "deletion_protection": db.deletion_protection,
+            "iam_database_authentication_enabled": True,
+            "performance_insights_enabled": True,
+            "performance_insights_kms_key_id": kms_key_arn,
+            "performance_insights_retention_period": db.performance_insights_retention_days,
+            "monitoring_interval": db.monitoring_interval_seconds,
+            "monitoring_role_arn": monitoring_role_arn,
+            "enabled_cloudwatch_logs_exports": list(LOG_EXPORTS),
+            "maintenance_window": db.maintenance_window,
+            "ca_cert_identifier": "rds-ca-rsa2048-g1",
+        }
+
+        def log_groups(key: str, instance: str) -> list[CloudwatchLogGroup]:
+            # Created ahead of the instance, so RDS writes into encrypted groups that expire
+            # instead of creating its own that never do.
+            return [
+                CloudwatchLogGroup(
+                    self,
+                    f"{key}_{log}_logs",
+                    name=f"/aws/rds/instance/{instance}/{log}",
+                    retention_in_days=db.log_retention_days,
+                    kms_key_id=kms_key_arn,
+                )
+                for log in LOG_EXPORTS
+            ]
+
+        primary = DbInstance(
+            self,
+            "instance",
+            identifier=name,
+            engine="postgres",
+            engine_version=db.engine_version,
+            allow_major_version_upgrade=False,
+            instance_class=db.instance_class,
+            allocated_storage=db.allocated_storage_gb,
+            db_name=db.database_name,
+            username=db.username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=kms_key_arn,
+            db_subnet_group_name=network.db_subnet_group_name,
+            multi_az=db.multi_az,
+            backup_retention_period=db.backup_retention_days,
+            backup_window=db.backup_window,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=final_snapshot_identifier(config),
+            delete_automated_backups=not config.production,
+            **common,
+            depends_on=[*log_groups("instance", name), *monitoring_dependencies],
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=config.production),
+        )
+
+        replicas = []
+        for number in range(1, db.read_replicas + 1):
+            replica_name = f"{name}-replica-{number}"
+            # A replica takes its credentials, database and backups from the source (rule 23);
+            # RDS for PostgreSQL keeps no automated backups of replicas, and refuses a final
+            # snapshot of one.
+            replicas.append(
+                DbInstance(
+                    self,
+                    f"replica_{number}",
+                    identifier=replica_name,
+                    replicate_source_db=primary.identifier,
+                    instance_class=db.replica_instance_class or db.instance_class,
+                    multi_az=db.multi_az,
+                    skip_final_snapshot=True,
+                    **common,
+                    depends_on=[*log_groups(f"replica_{number}", replica_name), *monitoring_dependencies],
+                )
+            )
+
+        self.proxy_endpoint: str | None = None
+        if db.proxy.enabled:
+            self.proxy_endpoint = self._proxy(config, name, kms_key_arn, network, security_group.id, primary)
+
+        alarms = self._alarms(config, name, alerts_topic_arn, primary.identifier)
+        for number, replica in enumerate(replicas, start=1):
+            CloudwatchMetricAlarm(
+                self,
+                f"replica_{number}_lag_alarm",
+                alarm_name=f"{name}-replica-{number}-lag",
+                alarm_description=f"Read replica {number} is more than {db.alarms.replica_lag_seconds} s behind",
+                namespace="AWS/RDS",
+                metric_name="ReplicaLag",
+                dimensions={"DBInstanceIdentifier": replica.identifier},
+                statistic="Average",
+                period=ALARM_PERIOD,
+                evaluation_periods=ALARM_PERIODS,
+                comparison_operator="GreaterThanThreshold",
+                threshold=db.alarms.replica_lag_seconds,
+                treat_missing_data="missing",
+                alarm_actions=[alerts_topic_arn],
+                ok_actions=[alerts_topic_arn],
+            )
+
+        self.identifier: str = primary.identifier
+        self.endpoint: str = primary.address
+        self.port: int = PORT
+        self.security_group_id: str = security_group.id
+        self.master_secret_arn: str = primary.master_user_secret.get(0).secret_arn
+        self.critical_alarm_names: list[str] = alarms
+
+    def _proxy(
+        self,
+        config: EnvironmentConfig,
+        name: str,
+        kms_key_arn: str,
+        network: Network,
+        security_group_id: str,
+        primary: DbInstance,
+    ) -> str:
+        proxy = config.database.proxy
+        secret_arn = primary.master_user_secret.get(0).secret_arn
+        role = IamRole(
+            self,
+            "proxy_role",
+            name=f"{name}-proxy",
+            assume_role_policy=service_trust_policy("rds.amazonaws.com"),
+        )
+        IamRolePolicy(
+            self,
+            "proxy_policy",
+            role=role.id,
+            name="read-master-secret",
+            policy=policy_document(
+                statement("ReadMasterSecret", ["secretsmanager:GetSecretValue"], [secret_arn]),
+                statement(
+                    "DecryptMasterSecret",
+                    ["kms:Decrypt"],
+                    [kms_key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{config.region}.amazonaws.com"}},
+                ),
+            ),
+        )
+        db_proxy = DbProxy(
+            self,
+            "proxy",
+            name=name,
+            engine_family="POSTGRESQL",
+            role_arn=role.arn,
+            vpc_subnet_ids=network.database_subnet_ids,
+            vpc_security_group_ids=[security_group_id],
+            require_tls=True,
+            idle_client_timeout=proxy.idle_client_timeout_seconds,
+            auth=[
+                DbProxyAuth(
+                    auth_scheme="SECRETS",
+                    secret_arn=secret_arn,
+                    iam_auth=proxy.iam_auth,
+                    client_password_auth_type="POSTGRES_SCRAM_SHA_256",
+                    description="RDS-managed master user secret",
+                )
+            ],
+        )
+        target_group = DbProxyDefaultTargetGroup(
+            self,
+            "proxy_target_group",
+            db_proxy_name=db_proxy.name,
+            connection_pool_config=DbProxyDefaultTargetGroupConnectionPoolConfig(
+                max_connections_percent=proxy.max_connections_percent,
+                max_idle_connections_percent=proxy.max_connections_percent // 2,
+            ),
+        )
+        DbProxyTarget(
+            self,
+            "proxy_target",
+            db_proxy_name=db_proxy.name,
+            target_group_name=target_group.name,
+            db_instance_identifier=primary.identifier,
+        )
+        return db_proxy.endpoint
+
+    def _alarms(self, config: EnvironmentConfig, name: str, topic_arn: str, instance: str) -> list[str]:
+        db = config.database
+        # The rules refuse an environment whose thresholds cannot be derived, so none is None here.
+        specs = (
+            ("cpu", "CPUUtilization", "GreaterThanThreshold", db.alarms.cpu_percent, "CPU above {} %"),
+            (
+                "connections",
+                "DatabaseConnections",
+                "GreaterThanThreshold",
+                db.connections_threshold,
+                "more than {} connections",
+            ),
+            (
+                "freeable_memory",
+                "FreeableMemory",
+                "LessThanThreshold",
+                (db.freeable_memory_threshold_mb or 0) * MIB,
+                "freeable memory below {} bytes",
+            ),
+            (
+                "free_storage",
+                "FreeStorageSpace",
+                "LessThanThreshold",
+                db.free_storage_threshold_gb * GB,
+                "free storage below {} bytes",
+            ),
+        )
+        names = []
+        for key, metric, operator, threshold, text in specs:
+            alarm = CloudwatchMetricAlarm(
+                self,
+                f"{key}_alarm",
+                alarm_name=f"{name}-{key.replace('_', '-')}",
+                alarm_description=f"{name}: {text.format(threshold)}",
+                namespace="AWS/RDS",
+                metric_name=metric,
+                dimensions={"DBInstanceIdentifier": instance},
+                statistic="Average",
+                period=ALARM_PERIOD,
+                evaluation_periods=ALARM_PERIODS,
+                comparison_operator=operator,
+                threshold=threshold,
+                treat_missing_data="missing",
+                alarm_actions=[topic_arn],
+                ok_actions=[topic_arn],
+            )
+            names.append(alarm.alarm_name)
+        return names
