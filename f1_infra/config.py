@@ -109,6 +109,84 @@ class NetworkConfig:
         return self.subnets or compute_subnet_layout(self.vpc_cidr, len(self.availability_zones))
 
 
+# Bucket names end with the hex form of a random_id of this many bytes: unique in S3's global
+# namespace, and fixed in the Terraform state after the first apply.
+BUCKET_SUFFIX_BYTES = 4
+BUCKET_SUFFIX_LENGTH = 2 * BUCKET_SUFFIX_BYTES
+BUCKET_KEYS = ("models", "backups", "logs")
+
+
+@dataclass(frozen=True)
+class LifecycleTransition:
+    storage_class: str
+    days: int
+
+
+@dataclass(frozen=True)
+class BucketLifecycle:
+    transitions: tuple[LifecycleTransition, ...]
+    expiration_days: int | None
+    noncurrent_transitions: tuple[LifecycleTransition, ...]
+    noncurrent_expiration_days: int
+    abort_incomplete_multipart_days: int
+
+
+@dataclass(frozen=True)
+class ObjectLockConfig:
+    retention_days: int
+
+
+@dataclass(frozen=True)
+class BucketConfig:
+    name: str
+    lifecycle: BucketLifecycle
+    object_lock: ObjectLockConfig | None
+
+
+@dataclass(frozen=True)
+class StorageBuckets:
+    models: BucketConfig
+    backups: BucketConfig
+    logs: BucketConfig
+
+    def items(self) -> Iterator[tuple[str, BucketConfig]]:
+        for key in BUCKET_KEYS:
+            yield key, getattr(self, key)
+
+
+@dataclass(frozen=True)
+class ReplicationConfig:
+    region: str
+    buckets: tuple[str, ...]
+    replicate_delete_markers: bool
+
+
+@dataclass(frozen=True)
+class BucketGrant:
+    access: str
+    prefix: str | None
+
+
+@dataclass(frozen=True)
+class ServiceAccountConfig:
+    namespace: str
+    buckets: Mapping[str, BucketGrant]
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    force_destroy: bool
+    alb_log_prefix: str
+    buckets: StorageBuckets
+    replication: ReplicationConfig | None
+    service_accounts: Mapping[str, ServiceAccountConfig]
+
+
+def bucket_name(name_prefix: str, name: str, suffix: str, *, replica: bool = False) -> str:
+    """<project>-<environment>-<name>[-dr]-<suffix>: the one place bucket names are made."""
+    return f"{name_prefix}-{name}{'-dr' if replica else ''}-{suffix}"
+
+
 @dataclass(frozen=True)
 class DatabaseProxyConfig:
     enabled: bool
@@ -273,6 +351,7 @@ class EnvironmentConfig:
     network: NetworkConfig
     database: DatabaseConfig
     cache: CacheConfig
+    storage: StorageConfig
 
     @property
     def name_prefix(self) -> str:

@@ -12,6 +12,7 @@ from f1_infra.constructs.cache import Cache
 from f1_infra.constructs.database import Database
 from f1_infra.constructs.encryption import EnvironmentKey
 from f1_infra.constructs.network import Network
+from f1_infra.constructs.storage import Storage
 
 # Terraform runs in cdktf.out/stacks/<env>/: state lives next to cdktf.out, outside the folder
 # that every synth rewrites.
@@ -21,7 +22,7 @@ LOCAL_STATE_PATH = "../../../terraform-state/{name}.tfstate"
 class PlatformStack(TerraformStack):
     """Provider, backend, the environment key and alerts topic, and the platform's modules.
 
-    Attributes: ``key``, ``alerts``, ``network``, ``database``, ``cache``.
+    Attributes: ``key``, ``alerts``, ``network``, ``database``, ``cache``, ``storage``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
@@ -44,6 +45,7 @@ class PlatformStack(TerraformStack):
         }
         self.database = Database(self, "database", **data_stores)
         self.cache = Cache(self, "cache", **data_stores)
+        self.storage = Storage(self, "storage", config=config, account_id=account_id, kms_key_arn=self.key.arn)
 
         outputs = {
             "kms_key_arn": self.key.arn,
@@ -56,6 +58,9 @@ class PlatformStack(TerraformStack):
             "database_master_secret_arn": self.database.master_secret_arn,
             "cache_configuration_endpoint": self.cache.configuration_endpoint,
             "cache_auth_secret_arn": self.cache.auth_secret_arn,
+            "models_bucket_name": self.storage.models_bucket_name,
+            "backup_bucket_name": self.storage.backup_bucket_name,
+            "logs_bucket_name": self.storage.logs_bucket_name,
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)

@@ -13,10 +13,11 @@ def test_no_literal_secrets(stack: Stack) -> None:
 
 
 def test_default_tags_on_every_resource(stack: Stack) -> None:
-    (provider,) = stack.doc["provider"]["aws"]
-    tags = provider["default_tags"][0]["tags"]
-    assert {"Project", "Environment", "ManagedBy"} <= set(tags)
-    assert tags["Environment"] == stack.name
+    # Aliased providers (other regions) tag their resources the same way.
+    for provider in stack.doc["provider"]["aws"]:
+        tags = provider["default_tags"][0]["tags"]
+        assert {"Project", "Environment", "ManagedBy"} <= set(tags)
+        assert tags["Environment"] == stack.name
 
 
 def test_every_log_group_is_encrypted_and_expires(stack: Stack) -> None:

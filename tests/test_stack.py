@@ -7,7 +7,7 @@ from tests.synth import Stack, policy, statement
 
 
 def test_provider_region_and_default_tags(stack: Stack, config: EnvironmentConfig) -> None:
-    (provider,) = stack.doc["provider"]["aws"]
+    (provider,) = [p for p in stack.doc["provider"]["aws"] if "alias" not in p]
     assert provider["region"] == "us-west-2"
     (default_tags,) = provider["default_tags"]
     assert default_tags["tags"] == {

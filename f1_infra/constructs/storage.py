@@ -1,0 +1,569 @@
+"""S3: buckets for model artifacts, backups and logs; their replicas; service account access."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cdktf import TerraformProvider, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionTransition,
+    S3BucketLifecycleConfigurationRuleTransition,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
+from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification
+from cdktf_cdktf_provider_aws.s3_bucket_object_lock_configuration import (
+    S3BucketObjectLockConfigurationA,
+    S3BucketObjectLockConfigurationRuleA,
+    S3BucketObjectLockConfigurationRuleDefaultRetentionA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_replication_configuration import (
+    S3BucketReplicationConfigurationA,
+    S3BucketReplicationConfigurationRule,
+    S3BucketReplicationConfigurationRuleDeleteMarkerReplication,
+    S3BucketReplicationConfigurationRuleDestination,
+    S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration,
+    S3BucketReplicationConfigurationRuleFilter,
+    S3BucketReplicationConfigurationRuleSourceSelectionCriteria,
+    S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
+from cdktf_cdktf_provider_random.id import Id
+from constructs import Construct
+
+from f1_infra.config import (
+    BUCKET_SUFFIX_BYTES,
+    BucketConfig,
+    BucketLifecycle,
+    EnvironmentConfig,
+    ServiceAccountConfig,
+    bucket_name,
+)
+from f1_infra.constructs.encryption import ACCOUNT_KEY_ACTIONS
+from f1_infra.constructs.irsa import OidcProvider, ServiceAccountRole
+from f1_infra.iam import policy_document, service_trust_policy, statement
+from f1_infra.rules.storage import role_name
+
+# Buckets encrypted with the environment key; the logs bucket uses SSE-S3 (rules 8 and 43).
+KMS_BUCKETS = ("models", "backups")
+# Buckets whose server access logs go to the logs bucket (a bucket never logs into itself).
+LOGGED_BUCKETS = ("models", "backups")
+MIN_TLS_VERSION = "1.2"
+ACCESS_LOG_PREFIX = "s3-access"
+ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
+S3_LOG_DELIVERY = "logging.s3.amazonaws.com"
+DR_PROVIDER_ALIAS = "storage_replica"
+
+READ_ACTIONS = ("s3:GetObject",)
+# Multipart uploads to an SSE-KMS bucket need kms:Decrypt as well as kms:GenerateDataKey.
+WRITE_ACTIONS = ("s3:PutObject", "s3:AbortMultipartUpload")
+READ_KEY_ACTIONS = ("kms:Decrypt",)
+WRITE_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+
+REPLICATION_SOURCE_BUCKET_ACTIONS = ("s3:GetReplicationConfiguration", "s3:ListBucket")
+REPLICATION_SOURCE_OBJECT_ACTIONS = (
+    "s3:GetObjectVersionForReplication",
+    "s3:GetObjectVersionAcl",
+    "s3:GetObjectVersionTagging",
+)
+# Object Lock settings travel with each replicated version.
+REPLICATION_LOCK_ACTIONS = ("s3:GetObjectRetention", "s3:GetObjectLegalHold")
+REPLICATION_DESTINATION_ACTIONS = ("s3:ReplicateObject", "s3:ReplicateTags")
+
+
+def _pascal(key: str) -> str:
+    return "".join(part.capitalize() for part in key.replace("-", "_").split("_"))
+
+
+def tls_statements(arn: str) -> list[dict[str, Any]]:
+    """Deny any request over plain HTTP or TLS older than 1.2, whoever makes it."""
+    resources = [arn, f"{arn}/*"]
+    return [
+        statement(
+            "DenyInsecureTransport",
+            ["s3:*"],
+            resources,
+            principal={"AWS": "*"},
+            conditions={"Bool": {"aws:SecureTransport": "false"}},
+            effect="Deny",
+        ),
+        statement(
+            "DenyOutdatedTls",
+            ["s3:*"],
+            resources,
+            principal={"AWS": "*"},
+            conditions={"NumericLessThan": {"s3:TlsVersion": MIN_TLS_VERSION}},
+            effect="Deny",
+        ),
+    ]
+
+
+def lifecycle_rules(lifecycle: BucketLifecycle) -> list[S3BucketLifecycleConfigurationRule]:
+    """One rule for every object (explicit empty-prefix filter, rule 6) and one that removes
+    delete markers left without versions once noncurrent versions have expired."""
+    every_object = [S3BucketLifecycleConfigurationRuleFilter(prefix="")]
+    transitions = [
+        S3BucketLifecycleConfigurationRuleTransition(days=t.days, storage_class=t.storage_class)
+        for t in lifecycle.transitions
+    ]
+    noncurrent_transitions = [
+        S3BucketLifecycleConfigurationRuleNoncurrentVersionTransition(
+            noncurrent_days=t.days, storage_class=t.storage_class
+        )
+        for t in lifecycle.noncurrent_transitions
+    ]
+    expiration = (
+        [S3BucketLifecycleConfigurationRuleExpiration(days=lifecycle.expiration_days)]
+        if lifecycle.expiration_days is not None
+        else None
+    )
+    objects = S3BucketLifecycleConfigurationRule(
+        id="objects",
+        status="Enabled",
+        filter=every_object,
+        transition=transitions or None,
+        expiration=expiration,
+        noncurrent_version_transition=noncurrent_transitions or None,
+        noncurrent_version_expiration=[
+            S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                noncurrent_days=lifecycle.noncurrent_expiration_days
+            )
+        ],
+        abort_incomplete_multipart_upload=[
+            S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                days_after_initiation=lifecycle.abort_incomplete_multipart_days
+            )
+        ],
+    )
+    markers = S3BucketLifecycleConfigurationRule(
+        id="expired-delete-markers",
+        status="Enabled",
+        filter=every_object,
+        expiration=[S3BucketLifecycleConfigurationRuleExpiration(expired_object_delete_marker=True)],
+    )
+    return [objects, markers]
+
+
+class Bucket(Construct):
+    """One private bucket: public access blocked, ACLs disabled, default encryption (SSE-KMS
+    with ``kms_key_arn``, else SSE-S3), versioning, lifecycle, EventBridge notifications,
+    optional Object Lock. Its policy is added with ``attach_policy`` once every principal it
+    names exists.
+
+    Attributes: ``name``, ``arn``, ``id``, ``versioning``, ``policy`` (after attach_policy).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        settings: BucketConfig,
+        kms_key_arn: str | None,
+        force_destroy: bool,
+        protect: bool,
+        provider: TerraformProvider | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self._provider = provider
+        lock = settings.object_lock
+        bucket = S3Bucket(
+            self,
+            "bucket",
+            bucket=name,
+            force_destroy=force_destroy,
+            # Object Lock can only be enabled when the bucket is created.
+            object_lock_enabled=lock is not None or None,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=protect),
+            provider=provider,
+        )
+        self.name: str = bucket.bucket
+        self.arn: str = bucket.arn
+        self.id: str = bucket.id
+        S3BucketPublicAccessBlock(
+            self,
+            "public_access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            provider=provider,
+        )
+        S3BucketOwnershipControls(
+            self, "ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, provider=provider
+        )
+        default = S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+            sse_algorithm="aws:kms" if kms_key_arn else "AES256", kms_master_key_id=kms_key_arn
+        )
+        S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "encryption",
+            bucket=bucket.id,
+            rule=[
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=default, bucket_key_enabled=bool(kms_key_arn)
+                )
+            ],
+            provider=provider,
+        )
+        self.versioning = S3BucketVersioningA(
+            self, "versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, provider=provider
+        )
+        S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=bucket.id,
+            rule=lifecycle_rules(settings.lifecycle),
+            # Transitions and noncurrent rules act on versions: versioning must be on first.
+            depends_on=[self.versioning],
+            provider=provider,
+        )
+        S3BucketNotification(self, "notification", bucket=bucket.id, eventbridge=True, provider=provider)
+        if lock is not None:
+            S3BucketObjectLockConfigurationA(
+                self,
+                "object_lock",
+                bucket=bucket.id,
+                rule=S3BucketObjectLockConfigurationRuleA(
+                    default_retention=S3BucketObjectLockConfigurationRuleDefaultRetentionA(
+                        mode="GOVERNANCE", days=lock.retention_days
+                    )
+                ),
+                depends_on=[self.versioning],
+                provider=provider,
+            )
+        self.policy: S3BucketPolicy | None = None
+
+    def attach_policy(self, *extra: Mapping[str, Any]) -> S3BucketPolicy:
+        self.policy = S3BucketPolicy(
+            self,
+            "policy",
+            bucket=self.id,
+            policy=policy_document(*tls_statements(self.arn), *extra),
+            provider=self._provider,
+        )
+        return self.policy
+
+    def log_to(self, target: "Bucket", key: str) -> None:
+        """Deliver server access logs to ``target`` under s3-access/<key>/."""
+        assert target.policy is not None, "the target's policy must allow log delivery first"
+        S3BucketLoggingA(
+            self,
+            "logging",
+            bucket=self.id,
+            target_bucket=target.id,
+            target_prefix=f"{ACCESS_LOG_PREFIX}/{key}/",
+            depends_on=[target.policy],
+            provider=self._provider,
+        )
+
+
+def server_access_log_statement(target_arn: str, account_id: str, sources: Sequence[str]) -> dict[str, Any]:
+    """S3 log delivery may write into s3-access/ of the target, for the given source buckets only."""
+    return statement(
+        "S3ServerAccessLogs",
+        ["s3:PutObject"],
+        [f"{target_arn}/{ACCESS_LOG_PREFIX}/*"],
+        principal={"Service": S3_LOG_DELIVERY},
+        conditions={"ArnLike": {"aws:SourceArn": list(sources)}, "StringEquals": {"aws:SourceAccount": account_id}},
+    )
+
+
+class Storage(Construct):
+    """The environment's buckets: ML model artifacts, backups, and logs (load balancer access
+    logs and S3 server access logs), named <prefix>-<name>-<random suffix>; and, when the file
+    asks for it, their replicas in a disaster-recovery region.
+
+    Attributes: ``models_bucket_name``, ``models_bucket_arn``, ``backup_bucket_name``,
+    ``backup_bucket_arn``, ``logs_bucket_name``, ``logs_bucket_arn``, ``logs_bucket_policy``
+    (the load balancer must depend on it), ``alb_log_prefix``, ``buckets`` (by key).
+    """
+
+    def __init__(
+        self, scope: Construct, id: str, *, config: EnvironmentConfig, account_id: str, kms_key_arn: str
+    ) -> None:
+        super().__init__(scope, id)
+        storage, prefix = config.storage, config.name_prefix
+        suffix = Id(self, "suffix", byte_length=BUCKET_SUFFIX_BYTES).hex
+        protected = {"models", "backups"}
+
+        self.buckets: dict[str, Bucket] = {
+            key: Bucket(
+                self,
+                key,
+                name=bucket_name(prefix, settings.name, suffix),
+                settings=settings,
+                kms_key_arn=kms_key_arn if key in KMS_BUCKETS else None,
+                force_destroy=storage.force_destroy,
+                protect=config.production and key in protected,
+            )
+            for key, settings in storage.buckets.items()
+        }
+        logs = self.buckets["logs"]
+        alb_statement = statement(
+            "ElbAccessLogs",
+            ["s3:PutObject"],
+            [f"{logs.arn}/{storage.alb_log_prefix}/AWSLogs/{account_id}/*"],
+            principal={"Service": ELB_LOG_DELIVERY},
+        )
+        sources = [self.buckets[k].arn for k in LOGGED_BUCKETS]
+        logs.attach_policy(alb_statement, server_access_log_statement(logs.arn, account_id, sources))
+        for key in KMS_BUCKETS:
+            self.buckets[key].attach_policy()
+        for key in LOGGED_BUCKETS:
+            self.buckets[key].log_to(logs, key)
+
+        self.replicas: dict[str, Bucket] = {}
+        if storage.replication is not None:
+            self._replicate(config, account_id, kms_key_arn, suffix)
+
+        self.models_bucket_name: str = self.buckets["models"].name
+        self.models_bucket_arn: str = self.buckets["models"].arn
+        self.backup_bucket_name: str = self.buckets["backups"].name
+        self.backup_bucket_arn: str = self.buckets["backups"].arn
+        self.logs_bucket_name: str = logs.name
+        self.logs_bucket_arn: str = logs.arn
+        self.logs_bucket_policy: S3BucketPolicy = logs.policy  # type: ignore[assignment]
+        self.alb_log_prefix: str = storage.alb_log_prefix
+        self.kms_buckets: tuple[str, ...] = KMS_BUCKETS
+
+    def _replicate(self, config: EnvironmentConfig, account_id: str, kms_key_arn: str, suffix: str) -> None:
+        storage, prefix, partition = config.storage, config.name_prefix, config.partition
+        replication = storage.replication
+        assert replication is not None
+        dr_region = replication.region
+        provider = AwsProvider(
+            self,
+            "replica_provider",
+            alias=DR_PROVIDER_ALIAS,
+            region=dr_region,
+            default_tags=[AwsProviderDefaultTags(tags=config.default_tags)],
+        )
+        replica_key = KmsKey(
+            self,
+            "replica_key",
+            description=f"{prefix}: replicas of the S3 buckets in {dr_region}",
+            enable_key_rotation=True,
+            deletion_window_in_days=config.kms.deletion_window_days,
+            policy=policy_document(
+                statement(
+                    "AccountAdministration",
+                    ACCOUNT_KEY_ACTIONS,
+                    ["*"],
+                    principal={"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                )
+            ),
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=config.production),
+            provider=provider,
+        )
+        KmsAlias(
+            self,
+            "replica_key_alias",
+            name=f"alias/{prefix}-s3-replica",
+            target_key_id=replica_key.key_id,
+            provider=provider,
+        )
+
+        keys = [k for k, _ in storage.buckets.items() if k in replication.buckets]
+        for key in keys:
+            settings = getattr(storage.buckets, key)
+            self.replicas[key] = Bucket(
+                self,
+                f"{key}_replica",
+                name=bucket_name(prefix, settings.name, suffix, replica=True),
+                settings=settings,
+                kms_key_arn=replica_key.arn if key in KMS_BUCKETS else None,
+                force_destroy=storage.force_destroy,
+                protect=config.production and key in ("models", "backups"),
+                provider=provider,
+            )
+        logs_replica = self.replicas["logs"]
+        logged = [k for k in keys if k in LOGGED_BUCKETS]
+        logs_replica.attach_policy(
+            server_access_log_statement(logs_replica.arn, account_id, [self.replicas[k].arn for k in logged])
+        )
+        for key in keys:
+            if key != "logs":
+                self.replicas[key].attach_policy()
+        for key in logged:
+            self.replicas[key].log_to(logs_replica, key)
+
+        sources = [self.buckets[k] for k in keys]
+        replicas = [self.replicas[k] for k in keys]
+        kms_sources = [self.buckets[k].arn for k in keys if k in KMS_BUCKETS]
+        kms_replicas = [self.replicas[k].arn for k in keys if k in KMS_BUCKETS]
+        locked = any(getattr(storage.buckets, k).object_lock is not None for k in keys)
+        destination_actions = list(REPLICATION_DESTINATION_ACTIONS)
+        if replication.replicate_delete_markers:
+            destination_actions.append("s3:ReplicateDelete")
+        statements = [
+            statement("SourceBuckets", REPLICATION_SOURCE_BUCKET_ACTIONS, [b.arn for b in sources]),
+            statement(
+                "SourceObjects",
+                [*REPLICATION_SOURCE_OBJECT_ACTIONS, *(REPLICATION_LOCK_ACTIONS if locked else ())],
+                [f"{b.arn}/*" for b in sources],
+            ),
+            statement("ReplicaObjects", destination_actions, [f"{b.arn}/*" for b in replicas]),
+        ]
+        if kms_sources:
+            statements += [
+                statement(
+                    "DecryptSources",
+                    ["kms:Decrypt"],
+                    [kms_key_arn],
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"s3.{config.region}.amazonaws.com"},
+                        "StringLike": {"kms:EncryptionContext:aws:s3:arn": _arns_and_objects(kms_sources)},
+                    },
+                ),
+                statement(
+                    "EncryptReplicas",
+                    ["kms:Encrypt", "kms:GenerateDataKey"],
+                    [replica_key.arn],
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"s3.{dr_region}.amazonaws.com"},
+                        "StringLike": {"kms:EncryptionContext:aws:s3:arn": _arns_and_objects(kms_replicas)},
+                    },
+                ),
+            ]
+        role = IamRole(
+            self,
+            "replication_role",
+            name=f"{prefix}-s3-replication",
+            assume_role_policy=service_trust_policy("s3.amazonaws.com"),
+        )
+        IamRolePolicy(self, "replication_policy", role=role.id, name="replicate", policy=policy_document(*statements))
+
+        delete_markers = "Enabled" if replication.replicate_delete_markers else "Disabled"
+        for key in keys:
+            source, replica = self.buckets[key], self.replicas[key]
+            kms = key in KMS_BUCKETS
+            rule = S3BucketReplicationConfigurationRule(
+                id=f"to-{dr_region}",
+                status="Enabled",
+                filter=S3BucketReplicationConfigurationRuleFilter(prefix=""),
+                delete_marker_replication=S3BucketReplicationConfigurationRuleDeleteMarkerReplication(
+                    status=delete_markers
+                ),
+                source_selection_criteria=S3BucketReplicationConfigurationRuleSourceSelectionCriteria(
+                    sse_kms_encrypted_objects=(
+                        S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects(
+                            status="Enabled"
+                        )
+                    )
+                )
+                if kms
+                else None,
+                destination=S3BucketReplicationConfigurationRuleDestination(
+                    bucket=replica.arn,
+                    encryption_configuration=S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration(
+                        replica_kms_key_id=replica_key.arn
+                    )
+                    if kms
+                    else None,
+                ),
+            )
+            S3BucketReplicationConfigurationA(
+                self,
+                f"{key}_replication",
+                bucket=source.id,
+                role=role.arn,
+                rule=[rule],
+                depends_on=[source.versioning, replica.versioning],
+            )
+
+
+def _arns_and_objects(arns: Sequence[str]) -> list[str]:
+    # With S3 Bucket Keys the encryption context is the bucket ARN, without them the object ARN.
+    return [value for arn in arns for value in (arn, f"{arn}/*")]
+
+
+def service_account_policy(
+    grants: ServiceAccountConfig, buckets: Mapping[str, tuple[str, bool]], kms_key_arn: str, region: str
+) -> str:
+    """The inline policy of one service account: per bucket, ListBucket (limited to the prefix)
+    when it reads, object actions on the prefix, and the environment key only for buckets
+    encrypted with it. ``buckets`` maps a bucket key to (ARN, encrypted with the key)."""
+    statements: list[dict[str, Any]] = []
+    key_actions: set[str] = set()
+    key_buckets: list[str] = []
+    for key, grant in grants.buckets.items():
+        arn, uses_key = buckets[key]
+        prefix = grant.prefix or ""
+        reads, writes = grant.access in ("read", "read_write"), grant.access in ("write", "read_write")
+        name = _pascal(key)
+        if reads:
+            conditions = {"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None
+            statements.append(statement(f"List{name}", ["s3:ListBucket"], [arn], conditions=conditions))
+        actions = [*(READ_ACTIONS if reads else ()), *(WRITE_ACTIONS if writes else ())]
+        statements.append(statement(f"Objects{name}", actions, [f"{arn}/{prefix}*"]))
+        if uses_key:
+            key_actions.update(READ_KEY_ACTIONS if reads else ())
+            key_actions.update(WRITE_KEY_ACTIONS if writes else ())
+            key_buckets.append(arn)
+    if key_actions:
+        statements.append(
+            statement(
+                "EnvironmentKey",
+                sorted(key_actions),
+                [kms_key_arn],
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                    "StringLike": {"kms:EncryptionContext:aws:s3:arn": _arns_and_objects(key_buckets)},
+                },
+            )
+        )
+    return policy_document(*statements)
+
+
+class StorageAccess(Construct):
+    """IAM roles (IRSA) for the service accounts listed in the environment file, each limited
+    to its buckets and prefixes.
+
+    Attributes: ``role_arns`` (service account name -> role ARN).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: EnvironmentConfig,
+        storage: Storage,
+        kms_key_arn: str,
+        oidc: OidcProvider,
+    ) -> None:
+        super().__init__(scope, id)
+        buckets = {key: (bucket.arn, key in storage.kms_buckets) for key, bucket in storage.buckets.items()}
+        self.role_arns: dict[str, str] = {}
+        for account, grants in config.storage.service_accounts.items():
+            role = ServiceAccountRole(
+                self,
+                account.replace("-", "_"),
+                name=role_name(config, account),
+                oidc=oidc,
+                namespace=grants.namespace,
+                service_account=account,
+                policy=service_account_policy(grants, buckets, kms_key_arn, config.region),
+            )
+            self.role_arns[account] = role.arn
