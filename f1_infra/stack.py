@@ -11,6 +11,7 @@ from f1_infra.constructs.alerts import Alerts
 from f1_infra.constructs.cache import Cache
 from f1_infra.constructs.database import Database
 from f1_infra.constructs.encryption import EnvironmentKey
+from f1_infra.constructs.monitoring import Monitoring
 from f1_infra.constructs.network import Network
 from f1_infra.constructs.storage import Storage
 
@@ -22,7 +23,7 @@ LOCAL_STATE_PATH = "../../../terraform-state/{name}.tfstate"
 class PlatformStack(TerraformStack):
     """Provider, backend, the environment key and alerts topic, and the platform's modules.
 
-    Attributes: ``key``, ``alerts``, ``network``, ``database``, ``cache``, ``storage``.
+    Attributes: ``key``, ``alerts``, ``network``, ``database``, ``cache``, ``storage``, ``monitoring``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
@@ -46,6 +47,18 @@ class PlatformStack(TerraformStack):
         self.database = Database(self, "database", **data_stores)
         self.cache = Cache(self, "cache", **data_stores)
         self.storage = Storage(self, "storage", config=config, account_id=account_id, kms_key_arn=self.key.arn)
+        self.monitoring = Monitoring(
+            self,
+            "monitoring",
+            config=config,
+            account_id=account_id,
+            kms_key_arn=self.key.arn,
+            alerts_topic_arn=self.alerts.topic_arn,
+            network=self.network,
+            storage=self.storage,
+            database=self.database,
+            cache=self.cache,
+        )
 
         outputs = {
             "kms_key_arn": self.key.arn,
@@ -61,6 +74,9 @@ class PlatformStack(TerraformStack):
             "models_bucket_name": self.storage.models_bucket_name,
             "backup_bucket_name": self.storage.backup_bucket_name,
             "logs_bucket_name": self.storage.logs_bucket_name,
+            "alb_dns_name": self.monitoring.alb_dns_name,
+            "dashboard_url": self.monitoring.dashboard_url,
+            "training_queue_url": self.monitoring.training_queue_url,
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)
