@@ -188,6 +188,51 @@ def bucket_name(name_prefix: str, name: str, suffix: str, *, replica: bool = Fal
 
 
 @dataclass(frozen=True)
+class Taint:
+    key: str
+    value: str
+    effect: str
+
+
+@dataclass(frozen=True)
+class NodeGroupConfig:
+    instance_types: tuple[str, ...]
+    capacity_type: str
+    min_size: int
+    max_size: int
+    desired_size: int
+    disk_size_gb: int
+    max_unavailable_percentage: int
+    labels: Mapping[str, str]
+    taints: tuple[Taint, ...]
+
+
+@dataclass(frozen=True)
+class AddonVersions:
+    """Pinned add-on versions; None means the default version for the cluster's Kubernetes
+    version at creation time (EKS does not upgrade it later on its own)."""
+
+    vpc_cni: str | None
+    kube_proxy: str | None
+    coredns: str | None
+    aws_ebs_csi_driver: str | None
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    kubernetes_version: str
+    allow_extended_support: bool
+    public_access_cidrs: tuple[str, ...]
+    admin_principal_arns: tuple[str, ...]
+    deletion_protection: bool
+    log_types: tuple[str, ...]
+    log_retention_days: int
+    unschedulable_pods_alarm_minutes: int
+    addon_versions: AddonVersions
+    node_groups: Mapping[str, NodeGroupConfig]
+
+
+@dataclass(frozen=True)
 class DatabaseProxyConfig:
     enabled: bool
     iam_auth: str
@@ -450,6 +495,7 @@ class EnvironmentConfig:
     kms: KmsConfig
     alerts: AlertsConfig
     network: NetworkConfig
+    cluster: ClusterConfig
     database: DatabaseConfig
     cache: CacheConfig
     storage: StorageConfig

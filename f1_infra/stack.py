@@ -9,6 +9,7 @@ from constructs import Construct
 from f1_infra.config import EnvironmentConfig
 from f1_infra.constructs.alerts import Alerts
 from f1_infra.constructs.cache import Cache
+from f1_infra.constructs.cluster import Cluster
 from f1_infra.constructs.database import Database
 from f1_infra.constructs.encryption import EnvironmentKey
 from f1_infra.constructs.monitoring import Monitoring
@@ -23,7 +24,8 @@ LOCAL_STATE_PATH = "../../../terraform-state/{name}.tfstate"
 class PlatformStack(TerraformStack):
     """Provider, backend, the environment key and alerts topic, and the platform's modules.
 
-    Attributes: ``key``, ``alerts``, ``network``, ``database``, ``cache``, ``storage``, ``monitoring``.
+    Attributes: ``key``, ``alerts``, ``network``, ``cluster``, ``database``, ``cache``, ``storage``,
+    ``monitoring``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
@@ -36,13 +38,22 @@ class PlatformStack(TerraformStack):
         self.key = EnvironmentKey(self, "kms", config=config, account_id=account_id)
         self.alerts = Alerts(self, "alerts", config=config, account_id=account_id, kms_key_arn=self.key.arn)
         self.network = Network(self, "network", config=config, account_id=account_id, kms_key_arn=self.key.arn)
+        self.cluster = Cluster(
+            self,
+            "cluster",
+            config=config,
+            account_id=account_id,
+            kms_key_arn=self.key.arn,
+            alerts_topic_arn=self.alerts.topic_arn,
+            network=self.network,
+        )
         data_stores = {
             "config": config,
             "kms_key_arn": self.key.arn,
             "alerts_topic_arn": self.alerts.topic_arn,
             "network": self.network,
-            # The EKS node security group joins here once the cluster module lands.
-            "allowed_security_group_ids": [],
+            # Only the EKS nodes, where the platform's services run, reach the data stores.
+            "allowed_security_group_ids": [self.cluster.node_security_group_id],
         }
         self.database = Database(self, "database", **data_stores)
         self.cache = Cache(self, "cache", **data_stores)
@@ -59,6 +70,8 @@ class PlatformStack(TerraformStack):
             database=self.database,
             cache=self.cache,
         )
+        self.monitoring.admit_to_targets(self.cluster.node_security_group_id)
+        self.monitoring.add_training_consumer_role(self.cluster.oidc)
 
         outputs = {
             "kms_key_arn": self.key.arn,
@@ -71,12 +84,18 @@ class PlatformStack(TerraformStack):
             "database_master_secret_arn": self.database.master_secret_arn,
             "cache_configuration_endpoint": self.cache.configuration_endpoint,
             "cache_auth_secret_arn": self.cache.auth_secret_arn,
+            "cluster_name": self.cluster.name,
+            "cluster_endpoint": self.cluster.endpoint,
+            "oidc_provider_arn": self.cluster.oidc.arn,
+            "node_security_group_id": self.cluster.node_security_group_id,
+            "cluster_autoscaler_role_arn": self.cluster.autoscaler_role_arn,
             "models_bucket_name": self.storage.models_bucket_name,
             "backup_bucket_name": self.storage.backup_bucket_name,
             "logs_bucket_name": self.storage.logs_bucket_name,
             "alb_dns_name": self.monitoring.alb_dns_name,
             "dashboard_url": self.monitoring.dashboard_url,
             "training_queue_url": self.monitoring.training_queue_url,
+            "training_consumer_role_arn": self.monitoring.training_consumer_role_arn,
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)

@@ -19,6 +19,8 @@ SECRET_KEY = re.compile(r"password|secret|token|private_key|access_key|auth", re
 # Keys that mention secrets but hold references, names or switches, never the secret itself.
 SECRET_KEY_ALLOWED = re.compile(
     r"(_arn|_id|_ids|_name|_enabled|_version|_type|_scheme|_strategy)$|^manage_|^iam_auth$|^authentication_mode$"
+    # the launch template's IMDSv2 switch ("required")
+    r"|^http_tokens$"
 )
 LITERAL_SECRET = re.compile(r"AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----")
 

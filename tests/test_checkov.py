@@ -14,6 +14,8 @@ from f1_infra.config import PROJECT_ROOT
 # passes every check; a check skipped for all environments lives in .checkov.yaml instead.
 NON_PRODUCTION_ALLOWED = {
     "CKV_AWS_338": "log groups keep 30 (dev) or 90 (staging) days, not a year: storage cost of throw-away data",
+    "CKV_AWS_157": "a single-AZ dev database costs half of a Multi-AZ one (the seed's dev has Multi-AZ off)",
+    "CKV_AWS_293": "dev is destroyed to stop paying for it; deletion protection would block `cdktf destroy dev`",
 }
 
 

@@ -209,7 +209,7 @@ def test_empty_object_names_every_required_setting(tmp_path: Path) -> None:
     path.write_text("{}")
     with pytest.raises(ConfigError) as caught:
         load_environment(path)
-    assert [p.pointer for p in caught.value.problems] == ["/region", "/network", "/database", "/cache"]
+    assert [p.pointer for p in caught.value.problems] == ["/region", "/network", "/cluster", "/database", "/cache"]
 
 
 def test_names_must_leave_room_for_resource_suffixes(tmp_path: Path) -> None:
@@ -273,6 +273,9 @@ def test_every_problem_of_every_file_is_reported_at_once(tmp_path: Path) -> None
     ]
 
 
+SIZES = {"min_size": 1, "max_size": 2, "desired_size": 1}
+
+
 def test_defaults_are_filled_in(tmp_path: Path) -> None:
     path = tmp_path / "qa.json"
     path.write_text(
@@ -280,6 +283,7 @@ def test_defaults_are_filled_in(tmp_path: Path) -> None:
             {
                 "region": "eu-west-1",
                 "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]},
+                "cluster": {"node_groups": {"general": {"instance_types": ["m5.large"], **SIZES}}},
                 "database": {"instance_class": "db.t4g.micro", "multi_az": False, "backup_retention_days": 1},
                 "cache": {"node_type": "cache.t4g.micro"},
             }
@@ -293,6 +297,18 @@ def test_defaults_are_filled_in(tmp_path: Path) -> None:
     assert config.network.nat_gateways == "one_per_az"
     assert config.network.flow_logs.retention_days == 365
     assert config.network.subnet_layout.private == ("10.0.0.0/19", "10.0.32.0/19")
+    cluster = config.cluster
+    assert cluster.kubernetes_version == "1.35"
+    assert cluster.allow_extended_support is False
+    assert cluster.public_access_cidrs == cluster.admin_principal_arns == ()
+    assert cluster.deletion_protection is True
+    assert cluster.log_types == ("api", "audit", "authenticator", "controllerManager", "scheduler")
+    assert cluster.log_retention_days == 90
+    assert cluster.addon_versions.vpc_cni is None
+    general = cluster.node_groups["general"]
+    assert (general.capacity_type, general.disk_size_gb, general.max_unavailable_percentage) == ("ON_DEMAND", 50, 33)
+    assert dict(general.labels) == {}
+    assert general.taints == ()
     assert config.database.engine_version == "15"
     assert config.database.max_allocated_storage_gb == 1000
     assert config.database.deletion_protection is True

@@ -42,6 +42,7 @@ from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53Record
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupEgress, SecurityGroupIngress
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from cdktf_cdktf_provider_aws.wafv2_web_acl import (
     Wafv2WebAcl,
     Wafv2WebAclDefaultAction,
@@ -110,7 +111,8 @@ class Monitoring(Construct):
     Attributes: ``alb_dns_name``, ``alb_arn``, ``alb_security_group_id``, ``target_group_arns``
     (name -> ARN), ``dashboard_name``, ``dashboard_url``, ``training_queue_url``,
     ``training_queue_arn``, ``alarm_names`` (key -> alarm name), ``training_consumer_role_arn``
-    (None until :meth:`add_training_consumer_role`).
+    (None until :meth:`add_training_consumer_role`). :meth:`admit_to_targets` opens the pods'
+    security group to the load balancer.
     """
 
     def __init__(
@@ -631,6 +633,22 @@ class Monitoring(Construct):
             treat_missing_data="notBreaching",
         )
         return queue
+
+    def admit_to_targets(self, security_group_id: str) -> None:
+        """Let the load balancer reach the pods of the security group (the EKS nodes' group, which
+        the VPC CNI gives every pod) on the target groups' ports."""
+        ports = sorted({g.port for _, g in self._config.monitoring.alb.target_groups.items()})
+        for port in ports:
+            VpcSecurityGroupIngressRule(
+                self,
+                f"targets_from_alb_{port}",
+                security_group_id=security_group_id,
+                referenced_security_group_id=self.alb_security_group_id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=f"Load balancer to pods on {port}",
+            )
 
     def add_training_consumer_role(self, oidc: OidcProvider) -> ServiceAccountRole:
         """The IRSA role of the training workers: receive and delete the queue's messages, decrypt

@@ -8,12 +8,20 @@ comments refer to docs/aws-rules.md.
 from collections.abc import Callable, Iterator
 
 from f1_infra.config import EnvironmentConfig
-from f1_infra.rules import cache, database, general, monitoring, network, storage
+from f1_infra.rules import cache, cluster, database, general, monitoring, network, storage
 
 Finding = tuple[str, str]
 Check = Callable[[EnvironmentConfig], Iterator[Finding]]
 
-CHECKS: tuple[Check, ...] = (general.check, network.check, database.check, cache.check, storage.check, monitoring.check)
+CHECKS: tuple[Check, ...] = (
+    general.check,
+    network.check,
+    cluster.check,
+    database.check,
+    cache.check,
+    storage.check,
+    monitoring.check,
+)
 
 
 def check(config: EnvironmentConfig) -> Iterator[Finding]:

@@ -1,0 +1,522 @@
+"""The EKS cluster: control plane, managed node groups, add-ons, IRSA roles, autoscaler wiring."""
+
+import json
+
+from cdktf import Fn, ITerraformDependable, TerraformLocal, TerraformResourceLifecycle, Token
+from cdktf_cdktf_provider_aws.autoscaling_group_tag import AutoscalingGroupTagA, AutoscalingGroupTagTag
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
+from cdktf_cdktf_provider_aws.eks_access_policy_association import (
+    EksAccessPolicyAssociation,
+    EksAccessPolicyAssociationAccessScope,
+)
+from cdktf_cdktf_provider_aws.eks_addon import EksAddon
+from cdktf_cdktf_provider_aws.eks_cluster import (
+    EksCluster,
+    EksClusterAccessConfig,
+    EksClusterEncryptionConfig,
+    EksClusterEncryptionConfigProvider,
+    EksClusterUpgradePolicy,
+    EksClusterVpcConfig,
+)
+from cdktf_cdktf_provider_aws.eks_node_group import (
+    EksNodeGroup,
+    EksNodeGroupLaunchTemplate,
+    EksNodeGroupScalingConfig,
+    EksNodeGroupTaint,
+    EksNodeGroupUpdateConfig,
+)
+from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.launch_template import (
+    LaunchTemplate,
+    LaunchTemplateBlockDeviceMappings,
+    LaunchTemplateBlockDeviceMappingsEbs,
+    LaunchTemplateMetadataOptions,
+    LaunchTemplateTagSpecifications,
+)
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from f1_infra.config import EnvironmentConfig, NodeGroupConfig
+from f1_infra.constructs.irsa import OidcProvider, ServiceAccountRole
+from f1_infra.constructs.network import Network
+from f1_infra.iam import policy_document, service_trust_policy, statement
+from f1_infra.rules.cluster import architecture, node_group_prefix
+
+ANYWHERE = "0.0.0.0/0"
+KUBE_SYSTEM = "kube-system"
+CLUSTER_ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+AMI_TYPES = {"x86_64": "AL2023_x86_64_STANDARD", "arm64": "AL2023_ARM_64_STANDARD"}
+# AL2023 AMIs boot from /dev/xvda.
+ROOT_DEVICE = "/dev/xvda"
+
+AUTOSCALER_READ_ACTIONS = (
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeAutoScalingInstances",
+    "autoscaling:DescribeLaunchConfigurations",
+    "autoscaling:DescribeScalingActivities",
+    "autoscaling:DescribeTags",
+    "ec2:DescribeImages",
+    "ec2:DescribeInstanceTypes",
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:GetInstanceTypesFromInstanceRequirements",
+)
+AUTOSCALER_WRITE_ACTIONS = ("autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup")
+SECRETS_KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey")
+
+
+class Cluster(Construct):
+    """An EKS cluster reachable privately (publicly only from the CIDRs in the file), with
+    envelope-encrypted secrets, control-plane logs in a KMS-encrypted log group, access entries
+    for the file's administrators, managed node groups from the file, the four core add-ons,
+    IRSA roles for vpc-cni, the EBS CSI driver and the cluster autoscaler, and the ASG tags the
+    autoscaler discovers node groups by.
+
+    Attributes: ``name``, ``endpoint``, ``arn``, ``oidc`` (OidcProvider),
+    ``node_security_group_id``, ``cluster_security_group_id``, ``autoscaler_role_arn``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: EnvironmentConfig,
+        account_id: str,
+        kms_key_arn: str,
+        alerts_topic_arn: str,
+        network: Network,
+    ) -> None:
+        super().__init__(scope, id)
+        self._config = config
+        spec, name, partition = config.cluster, config.cluster_name, config.partition
+        self._prefix, self._partition = config.name_prefix, partition
+
+        cluster_sg, node_sg = self._security_groups(network)
+
+        role = IamRole(
+            self,
+            "cluster_role",
+            name=f"{self._prefix}-eks-cluster",
+            assume_role_policy=service_trust_policy("eks.amazonaws.com"),
+        )
+        cluster_policy = IamRolePolicyAttachment(
+            self,
+            "cluster_policy",
+            role=role.name,
+            policy_arn=f"arn:{partition}:iam::aws:policy/AmazonEKSClusterPolicy",
+        )
+        IamRolePolicy(
+            self,
+            "cluster_secrets_key",
+            role=role.id,
+            name="encrypt-secrets",
+            policy=policy_document(statement("SecretsEnvelopeEncryption", SECRETS_KEY_ACTIONS, [kms_key_arn])),
+        )
+        # Created by us before the cluster, so EKS does not create it without retention or KMS
+        # (and a destroy removes it, which avoids "log group already exists" on re-create).
+        log_group = CloudwatchLogGroup(
+            self,
+            "log_group",
+            name=f"/aws/eks/{name}/cluster",
+            retention_in_days=spec.log_retention_days,
+            kms_key_id=kms_key_arn,
+        )
+        public = bool(spec.public_access_cidrs)
+        cluster = EksCluster(
+            self,
+            "cluster",
+            name=name,
+            version=spec.kubernetes_version,
+            role_arn=role.arn,
+            vpc_config=EksClusterVpcConfig(
+                subnet_ids=network.private_subnet_ids,
+                security_group_ids=[cluster_sg.id],
+                endpoint_private_access=True,
+                endpoint_public_access=public,
+                public_access_cidrs=list(spec.public_access_cidrs) if public else None,
+            ),
+            # API: access entries only, no aws-auth ConfigMap. The principal that creates the
+            # cluster keeps admin through its own entry, so the first apply can manage it.
+            access_config=EksClusterAccessConfig(
+                authentication_mode="API", bootstrap_cluster_creator_admin_permissions=True
+            ),
+            encryption_config=EksClusterEncryptionConfig(
+                resources=["secrets"], provider=EksClusterEncryptionConfigProvider(key_arn=kms_key_arn)
+            ),
+            enabled_cluster_log_types=list(spec.log_types),
+            upgrade_policy=EksClusterUpgradePolicy(
+                support_type="EXTENDED" if spec.allow_extended_support else "STANDARD"
+            ),
+            deletion_protection=spec.deletion_protection,
+            # EKS installs self-managed kube-proxy and CoreDNS for the nodes to join; the managed
+            # add-ons below adopt them (OVERWRITE) once the nodes exist.
+            bootstrap_self_managed_addons=True,
+            depends_on=[log_group, cluster_policy],
+        )
+
+        oidc_provider = IamOpenidConnectProvider(
+            self,
+            "oidc_provider",
+            url=cluster.identity.get(0).oidc.get(0).issuer,
+            client_id_list=["sts.amazonaws.com"],
+            tags={"Name": f"{name}-irsa"},
+        )
+        # A local keeps the quoted "https://" out of the policy documents, so they stay plain JSON.
+        issuer_host = TerraformLocal(
+            self, "oidc_issuer_host", Fn.replace(cluster.identity.get(0).oidc.get(0).issuer, "https://", "")
+        )
+        self.oidc = OidcProvider(arn=oidc_provider.arn, issuer_host=issuer_host.as_string)
+
+        self._access_entries(cluster.name)
+        node_role, node_policies = self._node_role()
+
+        vpc_cni_role = ServiceAccountRole(
+            self,
+            "vpc_cni_irsa",
+            name=f"{self._prefix}-vpc-cni",
+            oidc=self.oidc,
+            namespace=KUBE_SYSTEM,
+            service_account="aws-node",
+            managed_policy_arns=[f"arn:{partition}:iam::aws:policy/AmazonEKS_CNI_Policy"],
+        )
+        # Before any node: nodes without a CNI never become Ready and the node group fails.
+        vpc_cni = self._addon(
+            "vpc_cni",
+            "vpc-cni",
+            cluster.name,
+            spec.addon_versions.vpc_cni,
+            role_arn=vpc_cni_role.arn,
+            configuration=json.dumps({"enableNetworkPolicy": "true"}),
+        )
+
+        node_groups = [
+            self._node_group(
+                group_name, group, cluster.name, node_role.arn, node_sg.id, network, [*node_policies, vpc_cni]
+            )
+            for group_name, group in spec.node_groups.items()
+        ]
+
+        # After the node groups: CoreDNS and the EBS CSI controller are Deployments that stay
+        # DEGRADED (and time out after 20 minutes) with no node to run on.
+        ebs_csi_role = ServiceAccountRole(
+            self,
+            "ebs_csi_irsa",
+            name=f"{self._prefix}-ebs-csi",
+            oidc=self.oidc,
+            namespace=KUBE_SYSTEM,
+            service_account="ebs-csi-controller-sa",
+            managed_policy_arns=[f"arn:{partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
+        )
+        versions = spec.addon_versions
+        self._addon("kube_proxy", "kube-proxy", cluster.name, versions.kube_proxy, after=node_groups)
+        self._addon("coredns", "coredns", cluster.name, versions.coredns, after=node_groups)
+        self._addon(
+            "ebs_csi",
+            "aws-ebs-csi-driver",
+            cluster.name,
+            versions.aws_ebs_csi_driver,
+            role_arn=ebs_csi_role.arn,
+            after=node_groups,
+        )
+
+        autoscaler_role = self._autoscaler_role(account_id)
+        CloudwatchMetricAlarm(
+            self,
+            "unschedulable_pods",
+            alarm_name=f"{name}-unschedulable-pods",
+            alarm_description=(
+                f"Pods of {name} stayed unschedulable for {spec.unschedulable_pods_alarm_minutes} minutes: "
+                "a node group is at max_size or Spot capacity is short."
+            ),
+            namespace="AWS/EKS",
+            metric_name="scheduler_pending_pods_UNSCHEDULABLE",
+            dimensions={"ClusterName": name},
+            statistic="Maximum",
+            period=60,
+            evaluation_periods=spec.unschedulable_pods_alarm_minutes,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[alerts_topic_arn],
+            ok_actions=[alerts_topic_arn],
+        )
+
+        self.name: str = cluster.name
+        self.endpoint: str = cluster.endpoint
+        self.arn: str = cluster.arn
+        self.node_security_group_id: str = node_sg.id
+        self.cluster_security_group_id: str = cluster_sg.id
+        self.autoscaler_role_arn: str = autoscaler_role.arn
+
+    def _security_groups(self, network: Network) -> tuple[SecurityGroup, SecurityGroup]:
+        """Control plane and node groups, each allowing the other only what Kubernetes needs."""
+        prefix = self._prefix
+        cluster_sg = SecurityGroup(
+            self,
+            "cluster_security_group",
+            name=f"{prefix}-eks-cluster",
+            description="EKS control plane: the API server, reached by the nodes",
+            vpc_id=network.vpc_id,
+            tags={"Name": f"{prefix}-eks-cluster"},
+        )
+        node_sg = SecurityGroup(
+            self,
+            "node_security_group",
+            name=f"{prefix}-eks-nodes",
+            description="EKS nodes and, with the VPC CNI, every pod",
+            vpc_id=network.vpc_id,
+            tags={"Name": f"{prefix}-eks-nodes", f"kubernetes.io/cluster/{self._config.cluster_name}": "owned"},
+        )
+        cluster_id, node_id = cluster_sg.id, node_sg.id
+
+        # (construct id, group, peer group, port or None for all traffic, description)
+        pairs = [
+            ("cluster_from_nodes_api", cluster_id, node_id, 443, "Nodes and pods call the Kubernetes API"),
+            ("nodes_from_cluster_webhooks", node_id, cluster_id, 443, "API server calls admission webhooks on pods"),
+            ("nodes_from_cluster_kubelet", node_id, cluster_id, 10250, "API server reaches kubelets (logs, exec)"),
+            ("nodes_from_nodes", node_id, node_id, None, "Pod to pod and DNS across nodes; network policies filter"),
+        ]
+        for rule_id, group, peer, port, description in pairs:
+            VpcSecurityGroupIngressRule(
+                self,
+                rule_id,
+                security_group_id=group,
+                referenced_security_group_id=peer,
+                ip_protocol="tcp" if port else "-1",
+                from_port=port,
+                to_port=port,
+                description=description,
+            )
+        for rule_id, port, description in (
+            ("cluster_to_nodes_webhooks", 443, "Admission webhooks on pods"),
+            ("cluster_to_nodes_kubelet", 10250, "Kubelet API"),
+        ):
+            VpcSecurityGroupEgressRule(
+                self,
+                rule_id,
+                security_group_id=cluster_id,
+                referenced_security_group_id=node_id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=description,
+            )
+        # Inside the VPC, pods reach the databases, caches, endpoints and the DNS resolver on
+        # their own ports; outside it, only HTTPS (container registries, AWS APIs, external APIs).
+        VpcSecurityGroupEgressRule(
+            self,
+            "nodes_to_vpc",
+            security_group_id=node_id,
+            cidr_ipv4=network.vpc_cidr,
+            ip_protocol="-1",
+            description="Anything inside the VPC",
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "nodes_to_https",
+            security_group_id=node_id,
+            cidr_ipv4=ANYWHERE,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            description="HTTPS to registries and AWS APIs through NAT",
+        )
+        return cluster_sg, node_sg
+
+    def _access_entries(self, cluster_name: str) -> None:
+        policy_arn = CLUSTER_ADMIN_POLICY.format(partition=self._partition)
+        for arn in self._config.cluster.admin_principal_arns:
+            # Keyed by the principal (role/name), so reordering the list renames nothing.
+            key = "admin_" + "".join(c if c.isalnum() else "_" for c in arn.split(":", 5)[5].lower())
+            entry = EksAccessEntry(self, key, cluster_name=cluster_name, principal_arn=arn, type="STANDARD")
+            EksAccessPolicyAssociation(
+                self,
+                f"{key}_policy",
+                cluster_name=cluster_name,
+                principal_arn=entry.principal_arn,
+                policy_arn=policy_arn,
+                access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
+            )
+
+    def _node_role(self) -> tuple[IamRole, list[IamRolePolicyAttachment]]:
+        role = IamRole(
+            self,
+            "node_role",
+            name=f"{self._prefix}-eks-node",
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
+        )
+        # The CNI policy is on vpc-cni's own IRSA role, not on every node.
+        attachments = [
+            IamRolePolicyAttachment(
+                self, f"node_{policy}", role=role.name, policy_arn=f"arn:{self._partition}:iam::aws:policy/{policy}"
+            )
+            for policy in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
+        ]
+        return role, attachments
+
+    def _addon(
+        self,
+        id: str,
+        addon_name: str,
+        cluster_name: str,
+        version: str | None,
+        *,
+        role_arn: str | None = None,
+        configuration: str | None = None,
+        after: list[EksNodeGroup] | None = None,
+    ) -> EksAddon:
+        return EksAddon(
+            self,
+            id,
+            cluster_name=cluster_name,
+            addon_name=addon_name,
+            addon_version=version,
+            service_account_role_arn=role_arn,
+            configuration_values=configuration,
+            # The file is the source of truth: take over what EKS bootstrapped, undo manual edits.
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            depends_on=after,
+        )
+
+    def _node_group(
+        self,
+        group_name: str,
+        group: NodeGroupConfig,
+        cluster_name: str,
+        node_role_arn: str,
+        node_sg_id: str,
+        network: Network,
+        depends_on: list[ITerraformDependable],
+    ) -> EksNodeGroup:
+        config, prefix = self._config, self._prefix
+        launch_template = LaunchTemplate(
+            self,
+            f"{group_name}_launch_template",
+            name=f"{prefix}-{group_name.replace('_', '-')}",
+            description=f"{prefix} EKS node group {group_name}",
+            update_default_version=True,
+            vpc_security_group_ids=[node_sg_id],
+            # Hop limit 1: pods (one network hop further than the node) cannot reach the instance
+            # metadata service, so they cannot borrow the node role's credentials; they get AWS
+            # access from their own IRSA roles. Host-network pods (aws-node, kube-proxy) still can.
+            metadata_options=LaunchTemplateMetadataOptions(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+            ),
+            # Encrypted with the account's EBS key: the environment key would need a key-policy
+            # grant for the Auto Scaling service-linked role, which a fresh account may not have yet.
+            block_device_mappings=[
+                LaunchTemplateBlockDeviceMappings(
+                    device_name=ROOT_DEVICE,
+                    ebs=LaunchTemplateBlockDeviceMappingsEbs(
+                        volume_size=group.disk_size_gb,
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            # Instances and volumes launched by the node group's ASG get no provider default tags.
+            tag_specifications=[
+                LaunchTemplateTagSpecifications(
+                    resource_type=kind, tags={**config.default_tags, "Name": f"{prefix}-{group_name.replace('_', '-')}"}
+                )
+                for kind in ("instance", "volume")
+            ],
+        )
+        node_group = EksNodeGroup(
+            self,
+            group_name,
+            cluster_name=cluster_name,
+            node_group_name_prefix=node_group_prefix(config, group_name),
+            node_role_arn=node_role_arn,
+            subnet_ids=network.private_subnet_ids,
+            ami_type=AMI_TYPES[architecture(group.instance_types[0])],
+            capacity_type=group.capacity_type,
+            instance_types=list(group.instance_types),
+            scaling_config=EksNodeGroupScalingConfig(
+                min_size=group.min_size, max_size=group.max_size, desired_size=group.desired_size
+            ),
+            update_config=EksNodeGroupUpdateConfig(max_unavailable_percentage=group.max_unavailable_percentage),
+            launch_template=EksNodeGroupLaunchTemplate(
+                id=launch_template.id, version=Token.as_string(launch_template.latest_version)
+            ),
+            labels=dict(group.labels) or None,
+            taint=[EksNodeGroupTaint(key=t.key, value=t.value or None, effect=t.effect) for t in group.taints] or None,
+            # The cluster autoscaler owns desired_size after creation; a new group replaces the
+            # old one before it goes (the name prefix leaves room for both).
+            lifecycle=TerraformResourceLifecycle(
+                create_before_destroy=True, ignore_changes=["scaling_config[0].desired_size"]
+            ),
+            depends_on=depends_on,
+        )
+        self._autoscaler_tags(group_name, group, node_group)
+        return node_group
+
+    def _autoscaler_tags(self, group_name: str, group: NodeGroupConfig, node_group: EksNodeGroup) -> None:
+        """Auto-discovery tags on the group's ASG (managed node group tags do not reach it), plus the
+        node-template tags that let the autoscaler scale a group up from zero nodes."""
+        asg_name = node_group.resources.get(0).autoscaling_groups.get(0).name
+        template = "k8s.io/cluster-autoscaler/node-template"
+        tags = {
+            "autoscaler_enabled": ("k8s.io/cluster-autoscaler/enabled", "true"),
+            "autoscaler_owned": (f"k8s.io/cluster-autoscaler/{self._config.cluster_name}", "owned"),
+        }
+        for key, value in group.labels.items():
+            tags[f"label_{_slug(key)}"] = (f"{template}/label/{key}", value)
+        for taint in group.taints:
+            tags[f"taint_{_slug(taint.key)}"] = (
+                f"{template}/taint/{taint.key}",
+                f"{taint.value}:{_kube_effect(taint.effect)}",
+            )
+        for tag_id, (key, value) in tags.items():
+            AutoscalingGroupTagA(
+                self,
+                f"{group_name}_{tag_id}",
+                autoscaling_group_name=asg_name,
+                tag=AutoscalingGroupTagTag(key=key, value=value, propagate_at_launch=False),
+            )
+
+    def _autoscaler_role(self, account_id: str) -> ServiceAccountRole:
+        config, partition, region = self._config, self._partition, self._config.region
+        cluster_tag = f"aws:ResourceTag/k8s.io/cluster-autoscaler/{config.cluster_name}"
+        policy = policy_document(
+            # Describe* and the EC2 reads do not support resource-level permissions.
+            statement("Discover", AUTOSCALER_READ_ACTIONS, ["*"]),
+            statement(
+                "DescribeNodeGroups",
+                ["eks:DescribeNodegroup"],
+                [f"arn:{partition}:eks:{region}:{account_id}:nodegroup/{config.cluster_name}/*/*"],
+            ),
+            statement(
+                "ScaleOwnedGroups",
+                AUTOSCALER_WRITE_ACTIONS,
+                [f"arn:{partition}:autoscaling:{region}:{account_id}:autoScalingGroup:*:autoScalingGroupName/*"],
+                conditions={"StringEquals": {cluster_tag: "owned"}},
+            ),
+        )
+        return ServiceAccountRole(
+            self,
+            "autoscaler_irsa",
+            name=f"{self._prefix}-cluster-autoscaler",
+            oidc=self.oidc,
+            namespace=KUBE_SYSTEM,
+            service_account="cluster-autoscaler",
+            policy=policy,
+        )
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text.lower())
+
+
+def _kube_effect(effect: str) -> str:
+    """EKS spells taint effects NO_SCHEDULE; Kubernetes (and the autoscaler's tags) NoSchedule."""
+    return "".join(part.capitalize() for part in effect.split("_"))

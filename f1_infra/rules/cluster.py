@@ -1,0 +1,188 @@
+"""Rules on the EKS cluster: Kubernetes version support, endpoint exposure, administrators,
+node group sizing and Spot diversity (rules 24-30 of docs/aws-rules.md)."""
+
+import datetime
+import ipaddress
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from f1_infra.config import EnvironmentConfig, NodeGroupConfig, pointer
+
+
+@dataclass(frozen=True)
+class KubernetesVersion:
+    standard_support_end: datetime.date
+    extended_support_end: datetime.date
+
+
+# EKS support calendar, from https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html
+# as of 2026-11-26. Each version: 14 months of standard support, then 12 of extended support at
+# about 6x the control-plane price. Add new versions here when EKS releases them; a version that
+# is not listed is refused rather than guessed.
+KUBERNETES_VERSIONS_AS_OF = datetime.date(2026, 11, 26)
+KUBERNETES_VERSIONS: dict[str, KubernetesVersion] = {
+    "1.28": KubernetesVersion(datetime.date(2024, 11, 26), datetime.date(2025, 11, 26)),
+    "1.29": KubernetesVersion(datetime.date(2025, 3, 23), datetime.date(2026, 3, 23)),
+    "1.30": KubernetesVersion(datetime.date(2025, 7, 23), datetime.date(2026, 7, 23)),
+    "1.31": KubernetesVersion(datetime.date(2025, 11, 26), datetime.date(2026, 11, 26)),
+    "1.32": KubernetesVersion(datetime.date(2026, 3, 23), datetime.date(2027, 3, 23)),
+    "1.33": KubernetesVersion(datetime.date(2026, 7, 29), datetime.date(2027, 7, 29)),
+    "1.34": KubernetesVersion(datetime.date(2026, 12, 2), datetime.date(2027, 12, 2)),
+    "1.35": KubernetesVersion(datetime.date(2027, 3, 27), datetime.date(2028, 3, 27)),
+}
+EXTENDED_SUPPORT_COST = "about 6 times the standard control-plane price per cluster hour"
+
+MINOR_VERSION = re.compile(r"^[0-9]+\.[0-9]+$")
+PATCH_VERSION = re.compile(r"^([0-9]+\.[0-9]+)\.[0-9]+$")
+ANYWHERE = ipaddress.IPv4Network("0.0.0.0/0")
+# Access entries take IAM role or user ARNs; an STS assumed-role ARN is a session, not a principal.
+PRINCIPAL_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]{1,512}$")
+REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
+# node_group_name_prefix: EKS appends a 26-character suffix to a prefix of at most 37 characters.
+NODE_GROUP_PREFIX_MAX = 37
+# Graviton instance families carry a "g" among the attribute letters after the generation digit
+# (m7g, c6gn, r8gd, t4g, g5g); the leading "g" of GPU families (g5, g6e) is the class, not arm64.
+INSTANCE_TYPE = re.compile(r"^(?P<cls>[a-z]+?)(?P<gen>[0-9]+)(?P<attrs>[a-z-]*)\.(?P<size>[a-z0-9]+)$")
+
+
+def today() -> datetime.date:
+    """The date versions are judged by (tests pin it)."""
+    return datetime.date.today()
+
+
+def architecture(instance_type: str) -> str:
+    match = INSTANCE_TYPE.match(instance_type)
+    return "arm64" if match and "g" in match["attrs"] else "x86_64"
+
+
+def node_group_prefix(config: EnvironmentConfig, name: str) -> str:
+    """The node_group_name_prefix of a node group (also used by the construct)."""
+    return f"{config.name_prefix}-{name.replace('_', '-')}-"
+
+
+def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
+    yield from _version(config)
+    yield from _endpoint(config)
+    yield from _admins(config)
+    missing = [t for t in REQUIRED_LOG_TYPES if t not in config.cluster.log_types]
+    if missing:
+        yield (
+            pointer("cluster", "log_types"),
+            f"lacks {', '.join(missing)}; api, audit and authenticator logs are always kept (who did what, when)",
+        )
+    for name, group in config.cluster.node_groups.items():
+        yield from _node_group(config, name, group)
+
+
+def _version(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
+    where = pointer("cluster", "kubernetes_version")
+    version, now = config.cluster.kubernetes_version, today()
+    if not MINOR_VERSION.match(version):
+        patch = PATCH_VERSION.match(version)
+        hint = f"write {patch[1]!r}: " if patch else ""
+        yield where, f"{version!r} is not a Kubernetes minor version; {hint}EKS takes major.minor only, e.g. '1.35'"
+        return
+    known = KUBERNETES_VERSIONS.get(version)
+    if known is None:
+        listed = ", ".join(KUBERNETES_VERSIONS)
+        yield (
+            where,
+            f"{version!r} is not in the project's EKS version table (as of {KUBERNETES_VERSIONS_AS_OF}: {listed}); "
+            "if EKS offers it now, add it with its support dates to f1_infra/rules/cluster.py",
+        )
+        return
+    if now >= known.extended_support_end:
+        yield (
+            where,
+            f"Kubernetes {version} cannot be created: EKS extended support ended on {known.extended_support_end}; "
+            f"use a version in standard support, e.g. {_newest()}",
+        )
+    elif now >= known.standard_support_end and not config.cluster.allow_extended_support:
+        yield (
+            where,
+            f"Kubernetes {version} left EKS standard support on {known.standard_support_end} and is in extended "
+            f"support until {known.extended_support_end}, which costs {EXTENDED_SUPPORT_COST}; use a version in "
+            f"standard support (e.g. {_newest()}) or accept the cost with cluster/allow_extended_support: true",
+        )
+
+
+def _newest() -> str:
+    return max(KUBERNETES_VERSIONS, key=lambda v: tuple(int(p) for p in v.split(".")))
+
+
+def _endpoint(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
+    for i, cidr in enumerate(config.cluster.public_access_cidrs):
+        where = pointer("cluster", "public_access_cidrs", i)
+        try:
+            network = ipaddress.IPv4Network(cidr, strict=True)
+        except ValueError as exc:
+            yield where, f"{cidr!r} is not a valid IPv4 CIDR block ({exc}); write it like 203.0.113.0/24"
+            continue
+        if network == ANYWHERE and config.production:
+            yield (
+                where,
+                "0.0.0.0/0 opens the Kubernetes API endpoint to the whole internet, which production refuses; "
+                "list your office or VPN ranges, or none to keep the endpoint private",
+            )
+
+
+def _admins(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
+    for i, arn in enumerate(config.cluster.admin_principal_arns):
+        where = pointer("cluster", "admin_principal_arns", i)
+        match = PRINCIPAL_ARN.match(arn)
+        if match is None:
+            yield (
+                where,
+                f"{arn!r} is not an IAM role or user ARN; access entries need arn:{config.partition}:iam::"
+                "<12-digit account>:role/<name> (or user/<name>), never an sts assumed-role session ARN",
+            )
+        elif match[1] != config.partition:
+            yield where, f"{arn!r} is in partition {match[1]!r} but region {config.region} is in {config.partition!r}"
+
+
+def _node_group(config: EnvironmentConfig, name: str, group: NodeGroupConfig) -> Iterator[tuple[str, str]]:
+    base = ("cluster", "node_groups", name)
+    prefix = node_group_prefix(config, name)
+    if len(prefix) > NODE_GROUP_PREFIX_MAX:
+        yield (
+            pointer(*base),
+            f"node group name prefix {prefix!r} has {len(prefix)} characters; EKS allows {NODE_GROUP_PREFIX_MAX}, "
+            "so shorten the node group name",
+        )
+    if group.min_size > group.max_size:
+        yield pointer(*base, "min_size"), f"min_size {group.min_size} is above max_size {group.max_size}"
+    elif not group.min_size <= group.desired_size <= group.max_size:
+        yield (
+            pointer(*base, "desired_size"),
+            f"desired_size {group.desired_size} is outside min_size..max_size ({group.min_size}..{group.max_size})",
+        )
+
+    types = group.instance_types
+    archs = {t: architecture(t) for t in types}
+    if len(set(archs.values())) > 1:
+        listing = ", ".join(f"{t} ({a})" for t, a in archs.items())
+        yield (
+            pointer(*base, "instance_types"),
+            f"mixes architectures ({listing}); a node group runs one AMI, so all instance types must be "
+            "x86_64 or all arm64 (Graviton)",
+        )
+    if group.capacity_type == "SPOT":
+        if len(types) < 2:
+            yield (
+                pointer(*base, "instance_types"),
+                f"a SPOT group with only {types[0]} depends on one Spot capacity pool; list at least two "
+                "instance types of the same size, e.g. m5.large, m5a.large, m6i.large",
+            )
+        sizes = {_size_class(t) for t in types}
+        if len(sizes) > 1:
+            yield (
+                pointer(*base, "instance_types"),
+                f"SPOT instance types {', '.join(types)} differ in size; the cluster autoscaler sizes a group by one "
+                "instance type, so use one size of one class (e.g. all *.large of m5, m5a, m6i)",
+            )
+
+
+def _size_class(instance_type: str) -> tuple[str, str]:
+    match = INSTANCE_TYPE.match(instance_type)
+    return (match["cls"], match["size"]) if match else (instance_type, "")

@@ -1,0 +1,476 @@
+"""The EKS module, per environment: what `terraform apply` would create."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT, EnvironmentConfig
+from tests.synth import Stack, policy, statement
+
+LETTERS = ("a", "b", "c")
+GROUPS = ("general", "ml_workload")
+ML_TYPES = ["m5.large", "m5a.large", "m5d.large", "m6i.large"]
+
+
+def cluster_ref(stack: Stack, attribute: str = "name") -> str:
+    return stack.ref("aws_eks_cluster", "cluster/cluster", attribute)
+
+
+def private_subnets(stack: Stack) -> list[str]:
+    return [stack.ref("aws_subnet", f"network/private_{x}") for x in LETTERS]
+
+
+def issuer_host_local(stack: Stack) -> str:
+    (name,) = [n for n in stack.doc["locals"] if n.startswith("cluster_oidc_issuer_host")]
+    return name
+
+
+# --------------------------------------------------------------------------- control plane
+
+
+def test_cluster_version_name_and_role(stack: Stack, config: EnvironmentConfig) -> None:
+    cluster = stack.resource("aws_eks_cluster", "cluster/cluster")
+    assert cluster["name"] == f"f1-analytics-{stack.name}-eks" == config.cluster_name
+    assert cluster["version"] == "1.35"
+    assert cluster["role_arn"] == stack.ref("aws_iam_role", "cluster/cluster_role", "arn")
+    # No extended-support billing unless the file accepts it.
+    assert cluster["upgrade_policy"] == {"support_type": "STANDARD"}
+
+
+@pytest.mark.parametrize(("env", "protected"), [("dev", False), ("staging", True), ("prod", True)])
+def test_deletion_protection_per_environment(stacks: dict[str, Stack], env: str, protected: bool) -> None:
+    assert stacks[env].resource("aws_eks_cluster", "cluster/cluster")["deletion_protection"] is protected
+
+
+def test_endpoint_is_private_only(stack: Stack) -> None:
+    vpc = stack.resource("aws_eks_cluster", "cluster/cluster")["vpc_config"]
+    assert vpc["endpoint_private_access"] is True
+    assert vpc["endpoint_public_access"] is False
+    assert "public_access_cidrs" not in vpc
+    assert vpc["subnet_ids"] == private_subnets(stack)
+    assert vpc["security_group_ids"] == [stack.ref("aws_security_group", "cluster/cluster_security_group")]
+
+
+def test_api_authentication_keeps_the_creator_admin(stack: Stack) -> None:
+    access = stack.resource("aws_eks_cluster", "cluster/cluster")["access_config"]
+    assert access == {"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True}
+    # The shipped files list no extra administrators (no account ids are invented).
+    assert stack.count("aws_eks_access_entry") == 0
+
+
+def test_secrets_are_encrypted_with_the_environment_key(stack: Stack) -> None:
+    cluster = stack.resource("aws_eks_cluster", "cluster/cluster")
+    key = stack.ref("aws_kms_key", "kms/key", "arn")
+    assert cluster["encryption_config"] == {"provider": {"key_arn": key}, "resources": ["secrets"]}
+    grant = policy(stack.resource("aws_iam_role_policy", "cluster/cluster_secrets_key"))
+    (only,) = grant["Statement"]
+    assert only["Resource"] == [key]
+    assert set(only["Action"]) == {"kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"}
+
+
+@pytest.mark.parametrize(
+    ("env", "types", "days"),
+    [
+        ("dev", ["api", "audit", "authenticator"], 30),
+        ("staging", ["api", "audit", "authenticator", "controllerManager", "scheduler"], 90),
+        ("prod", ["api", "audit", "authenticator", "controllerManager", "scheduler"], 365),
+    ],
+)
+def test_control_plane_logs_per_environment(stacks: dict[str, Stack], env: str, types: list[str], days: int) -> None:
+    stack = stacks[env]
+    cluster = stack.resource("aws_eks_cluster", "cluster/cluster")
+    assert cluster["enabled_cluster_log_types"] == types
+    group = stack.resource("aws_cloudwatch_log_group", "cluster/log_group")
+    assert group["name"] == f"/aws/eks/f1-analytics-{env}-eks/cluster"
+    assert group["retention_in_days"] == days
+    assert group["kms_key_id"] == stack.ref("aws_kms_key", "kms/key", "arn")
+    # The log group exists before the cluster, or EKS creates its own without retention or KMS.
+    assert stack.address("aws_cloudwatch_log_group", "cluster/log_group") in cluster["depends_on"]
+
+
+def test_cluster_role_is_trusted_by_eks_only(stack: Stack) -> None:
+    role = stack.resource("aws_iam_role", "cluster/cluster_role")
+    trust = statement(policy(role, "assume_role_policy"), "AssumeRole")
+    assert trust["Principal"] == {"Service": "eks.amazonaws.com"}
+    attachment = stack.resource("aws_iam_role_policy_attachment", "cluster/cluster_policy")
+    assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
+    cluster = stack.resource("aws_eks_cluster", "cluster/cluster")
+    assert stack.address("aws_iam_role_policy_attachment", "cluster/cluster_policy") in cluster["depends_on"]
+
+
+# --------------------------------------------------------------------------- security groups
+
+
+def rules_of(stack: Stack, type_: str, group: str) -> dict[str, dict]:
+    ref = stack.ref("aws_security_group", f"cluster/{group}")
+    return {
+        body["//"]["metadata"]["path"].rsplit("/", 1)[-1]: body
+        for body in stack.resources(type_).values()
+        if body["security_group_id"] == ref
+    }
+
+
+def test_security_group_rules_are_minimal(stack: Stack, config: EnvironmentConfig) -> None:
+    cluster_sg = stack.ref("aws_security_group", "cluster/cluster_security_group")
+    node_sg = stack.ref("aws_security_group", "cluster/node_security_group")
+    ingress = "aws_vpc_security_group_ingress_rule"
+    egress = "aws_vpc_security_group_egress_rule"
+
+    def shape(rule: dict) -> tuple:
+        peer = rule.get("referenced_security_group_id") or rule.get("cidr_ipv4")
+        return rule["ip_protocol"], rule.get("from_port"), rule.get("to_port"), peer
+
+    assert {k: shape(r) for k, r in rules_of(stack, ingress, "cluster_security_group").items()} == {
+        "cluster_from_nodes_api": ("tcp", 443, 443, node_sg)
+    }
+    assert {k: shape(r) for k, r in rules_of(stack, ingress, "node_security_group").items()} == {
+        "nodes_from_cluster_webhooks": ("tcp", 443, 443, cluster_sg),
+        "nodes_from_cluster_kubelet": ("tcp", 10250, 10250, cluster_sg),
+        "nodes_from_nodes": ("-1", None, None, node_sg),
+    }
+    assert {k: shape(r) for k, r in rules_of(stack, egress, "cluster_security_group").items()} == {
+        "cluster_to_nodes_webhooks": ("tcp", 443, 443, node_sg),
+        "cluster_to_nodes_kubelet": ("tcp", 10250, 10250, node_sg),
+    }
+    assert {k: shape(r) for k, r in rules_of(stack, egress, "node_security_group").items()} == {
+        "nodes_to_vpc": ("-1", None, None, config.network.vpc_cidr),
+        "nodes_to_https": ("tcp", 443, 443, "0.0.0.0/0"),
+    }
+    for type_ in (ingress, egress):
+        assert all(rule["description"] for rule in stack.resources(type_).values())
+
+
+# --------------------------------------------------------------------------- node groups
+
+
+@pytest.mark.parametrize(
+    ("env", "general_type", "general_sizes", "ml_sizes"),
+    [
+        ("dev", "t3.medium", (2, 5, 2), (0, 2, 0)),
+        ("staging", "m5.large", (2, 6, 2), (0, 3, 0)),
+        ("prod", "m5.xlarge", (3, 10, 3), (1, 6, 1)),
+    ],
+)
+def test_node_groups_per_environment(
+    stacks: dict[str, Stack],
+    env: str,
+    general_type: str,
+    general_sizes: tuple[int, int, int],
+    ml_sizes: tuple[int, int, int],
+) -> None:
+    stack = stacks[env]
+    general = stack.resource("aws_eks_node_group", "cluster/general")
+    ml = stack.resource("aws_eks_node_group", "cluster/ml_workload")
+
+    def sizes(group: dict) -> tuple[int, int, int]:
+        scaling = group["scaling_config"]
+        return scaling["min_size"], scaling["max_size"], scaling["desired_size"]
+
+    assert (general["instance_types"], general["capacity_type"], sizes(general)) == (
+        [general_type],
+        "ON_DEMAND",
+        general_sizes,
+    )
+    assert (ml["instance_types"], ml["capacity_type"], sizes(ml)) == (ML_TYPES, "SPOT", ml_sizes)
+
+
+def test_node_groups_run_in_private_subnets_on_al2023(stack: Stack) -> None:
+    for name in GROUPS:
+        group = stack.resource("aws_eks_node_group", f"cluster/{name}")
+        assert group["cluster_name"] == cluster_ref(stack)
+        assert group["subnet_ids"] == private_subnets(stack)
+        assert group["ami_type"] == "AL2023_x86_64_STANDARD"
+        assert group["node_role_arn"] == stack.ref("aws_iam_role", "cluster/node_role", "arn")
+        assert group["node_group_name_prefix"] == f"f1-analytics-{stack.name}-{name.replace('_', '-')}-"
+        assert group["update_config"] == {"max_unavailable_percentage": 33}
+        # The autoscaler owns the node count; a changed group is replaced before the old one goes.
+        assert group["lifecycle"] == {
+            "create_before_destroy": True,
+            "ignore_changes": ["scaling_config[0].desired_size"],
+        }
+
+
+def test_ml_nodes_are_labelled_and_tainted(stack: Stack) -> None:
+    ml = stack.resource("aws_eks_node_group", "cluster/ml_workload")
+    assert ml["labels"] == {"workload": "ml"}
+    assert ml["taint"] == [{"key": "workload", "value": "ml", "effect": "NO_SCHEDULE"}]
+    general = stack.resource("aws_eks_node_group", "cluster/general")
+    assert general["labels"] == {"workload": "general"}
+    assert "taint" not in general
+
+
+def test_node_role_policies_are_attached_before_the_node_groups(stack: Stack) -> None:
+    role = stack.resource("aws_iam_role", "cluster/node_role")
+    assert statement(policy(role, "assume_role_policy"), "AssumeRole")["Principal"] == {"Service": "ec2.amazonaws.com"}
+    attachments = {
+        stack.address("aws_iam_role_policy_attachment", f"cluster/node_{name}"): name
+        for name in ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
+    }
+    node_role_name = stack.ref("aws_iam_role", "cluster/node_role", "name")
+    on_node_role = [
+        a["policy_arn"]
+        for a in stack.resources("aws_iam_role_policy_attachment").values()
+        if a["role"] == node_role_name
+    ]
+    # The CNI policy lives on vpc-cni's IRSA role, not on every node.
+    assert sorted(on_node_role) == sorted(f"arn:aws:iam::aws:policy/{name}" for name in attachments.values())
+    for name in GROUPS:
+        depends_on = stack.resource("aws_eks_node_group", f"cluster/{name}")["depends_on"]
+        assert set(attachments) <= set(depends_on)
+
+
+@pytest.mark.parametrize(("env", "general_disk"), [("dev", 50), ("staging", 50), ("prod", 100)])
+def test_launch_template_requires_imdsv2_and_encrypts_the_root_volume(
+    stacks: dict[str, Stack], env: str, general_disk: int
+) -> None:
+    stack = stacks[env]
+    for name, disk in (("general", general_disk), ("ml_workload", 100)):
+        template = stack.resource("aws_launch_template", f"cluster/{name}_launch_template")
+        assert template["metadata_options"] == {
+            "http_endpoint": "enabled",
+            "http_tokens": "required",
+            "http_put_response_hop_limit": 1,
+        }
+        (root,) = template["block_device_mappings"]
+        assert root == {
+            "device_name": "/dev/xvda",
+            "ebs": {"volume_size": disk, "volume_type": "gp3", "encrypted": "true", "delete_on_termination": "true"},
+        }
+        assert template["vpc_security_group_ids"] == [stack.ref("aws_security_group", "cluster/node_security_group")]
+        assert template["name"] == f"f1-analytics-{env}-{name.replace('_', '-')}"
+        tagged = {spec["resource_type"]: spec["tags"] for spec in template["tag_specifications"]}
+        assert set(tagged) == {"instance", "volume"}
+        assert all(tags["Environment"] == env and tags["Project"] == "f1-analytics" for tags in tagged.values())
+
+        group = stack.resource("aws_eks_node_group", f"cluster/{name}")
+        assert group["launch_template"] == {
+            "id": stack.ref("aws_launch_template", f"cluster/{name}_launch_template"),
+            "version": stack.ref("aws_launch_template", f"cluster/{name}_launch_template", "latest_version"),
+        }
+        assert "disk_size" not in group
+
+
+# --------------------------------------------------------------------------- add-ons
+
+
+def test_vpc_cni_comes_before_the_nodes_with_network_policies(stack: Stack) -> None:
+    cni = stack.resource("aws_eks_addon", "cluster/vpc_cni")
+    assert cni["addon_name"] == "vpc-cni"
+    assert json.loads(cni["configuration_values"]) == {"enableNetworkPolicy": "true"}
+    assert cni["service_account_role_arn"] == stack.ref("aws_iam_role", "cluster/vpc_cni_irsa/role", "arn")
+    assert "depends_on" not in cni
+    address = stack.address("aws_eks_addon", "cluster/vpc_cni")
+    for name in GROUPS:
+        assert address in stack.resource("aws_eks_node_group", f"cluster/{name}")["depends_on"]
+
+
+@pytest.mark.parametrize(
+    ("path", "addon"), [("kube_proxy", "kube-proxy"), ("coredns", "coredns"), ("ebs_csi", "aws-ebs-csi-driver")]
+)
+def test_other_addons_wait_for_the_node_groups(stack: Stack, path: str, addon: str) -> None:
+    body = stack.resource("aws_eks_addon", f"cluster/{path}")
+    assert body["addon_name"] == addon
+    assert body["cluster_name"] == cluster_ref(stack)
+    assert body["depends_on"] == [stack.address("aws_eks_node_group", f"cluster/{name}") for name in GROUPS]
+
+
+def test_addon_conflicts_and_versions(stack: Stack) -> None:
+    addons = stack.resources("aws_eks_addon").values()
+    assert sorted(a["addon_name"] for a in addons) == ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]
+    for addon in addons:
+        assert addon["resolve_conflicts_on_create"] == addon["resolve_conflicts_on_update"] == "OVERWRITE"
+        # The shipped files pin none: each gets its default version for 1.35 at creation.
+        assert "addon_version" not in addon
+
+
+def test_ebs_csi_driver_has_its_irsa_role(stack: Stack) -> None:
+    body = stack.resource("aws_eks_addon", "cluster/ebs_csi")
+    assert body["service_account_role_arn"] == stack.ref("aws_iam_role", "cluster/ebs_csi_irsa/role", "arn")
+    attachment = stack.resource("aws_iam_role_policy_attachment", "cluster/ebs_csi_irsa/AmazonEBSCSIDriverPolicy")
+    assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
+    cni = stack.resource("aws_iam_role_policy_attachment", "cluster/vpc_cni_irsa/AmazonEKS_CNI_Policy")
+    assert cni["policy_arn"] == "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
+
+
+# --------------------------------------------------------------------------- IRSA
+
+
+def test_oidc_provider_trusts_the_cluster_issuer(stack: Stack) -> None:
+    provider = stack.resource("aws_iam_openid_connect_provider", "cluster/oidc_provider")
+    assert provider["url"] == cluster_ref(stack, "identity[0].oidc[0].issuer")
+    assert provider["client_id_list"] == ["sts.amazonaws.com"]
+    local = issuer_host_local(stack)
+    assert stack.doc["locals"][local] == (
+        "${replace(" + cluster_ref(stack, "identity[0].oidc[0].issuer")[2:-1] + ', "https://", "")}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "service_account", "role_name"),
+    [
+        ("vpc_cni_irsa", "aws-node", "vpc-cni"),
+        ("ebs_csi_irsa", "ebs-csi-controller-sa", "ebs-csi"),
+        ("autoscaler_irsa", "cluster-autoscaler", "cluster-autoscaler"),
+    ],
+)
+def test_service_account_role_trust_pins_sub_and_aud(
+    stack: Stack, path: str, service_account: str, role_name: str
+) -> None:
+    role = stack.resource("aws_iam_role", f"cluster/{path}/role")
+    assert role["name"] == f"f1-analytics-{stack.name}-{role_name}"
+    trust = policy(role, "assume_role_policy")
+    (only,) = trust["Statement"]
+    assert only["Effect"] == "Allow"
+    assert only["Action"] == ["sts:AssumeRoleWithWebIdentity"]
+    assert only["Principal"] == {
+        "Federated": stack.ref("aws_iam_openid_connect_provider", "cluster/oidc_provider", "arn")
+    }
+    host = "${local." + issuer_host_local(stack) + "}"
+    assert only["Condition"] == {
+        "StringEquals": {
+            f"{host}:sub": f"system:serviceaccount:kube-system:{service_account}",
+            f"{host}:aud": "sts.amazonaws.com",
+        }
+    }
+
+
+# --------------------------------------------------------------------------- cluster autoscaler
+
+
+def test_autoscaler_policy_is_least_privilege(stack: Stack) -> None:
+    document = policy(stack.resource("aws_iam_role_policy", "cluster/autoscaler_irsa/policy"))
+    account = stack.data_ref("aws_caller_identity", "caller", "account_id")
+    cluster = f"f1-analytics-{stack.name}-eks"
+
+    scale = statement(document, "ScaleOwnedGroups")
+    assert sorted(scale["Action"]) == [
+        "autoscaling:SetDesiredCapacity",
+        "autoscaling:TerminateInstanceInAutoScalingGroup",
+    ]
+    assert scale["Resource"] == [f"arn:aws:autoscaling:us-west-2:{account}:autoScalingGroup:*:autoScalingGroupName/*"]
+    assert scale["Condition"] == {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster}": "owned"}}
+
+    nodegroups = statement(document, "DescribeNodeGroups")
+    assert nodegroups["Resource"] == [f"arn:aws:eks:us-west-2:{account}:nodegroup/{cluster}/*/*"]
+
+    discover = statement(document, "Discover")
+    assert discover["Resource"] == ["*"]
+    # Only reads are unscoped.
+    assert all(a.split(":")[1].startswith(("Describe", "Get")) for a in discover["Action"])
+    assert {s["Sid"] for s in document["Statement"]} == {"Discover", "DescribeNodeGroups", "ScaleOwnedGroups"}
+
+
+def asg_tags(stack: Stack, group: str) -> dict[str, str]:
+    asg = "${" + stack.address("aws_eks_node_group", f"cluster/{group}") + ".resources[0].autoscaling_groups[0].name}"
+    tags = {}
+    for body in stack.resources("aws_autoscaling_group_tag").values():
+        if body["autoscaling_group_name"] == asg:
+            assert body["tag"]["propagate_at_launch"] is False
+            tags[body["tag"]["key"]] = body["tag"]["value"]
+    return tags
+
+
+def test_node_group_asgs_carry_the_discovery_tags(stack: Stack) -> None:
+    cluster = f"f1-analytics-{stack.name}-eks"
+    template = "k8s.io/cluster-autoscaler/node-template"
+    assert asg_tags(stack, "general") == {
+        "k8s.io/cluster-autoscaler/enabled": "true",
+        f"k8s.io/cluster-autoscaler/{cluster}": "owned",
+        f"{template}/label/workload": "general",
+    }
+    # Label and taint templates let the autoscaler scale the ML group up from zero nodes.
+    assert asg_tags(stack, "ml_workload") == {
+        "k8s.io/cluster-autoscaler/enabled": "true",
+        f"k8s.io/cluster-autoscaler/{cluster}": "owned",
+        f"{template}/label/workload": "ml",
+        f"{template}/taint/workload": "ml:NoSchedule",
+    }
+
+
+def test_unschedulable_pods_alarm_notifies_the_alerts_topic(stack: Stack) -> None:
+    alarm = stack.resource("aws_cloudwatch_metric_alarm", "cluster/unschedulable_pods")
+    topic = stack.ref("aws_sns_topic", "alerts/topic", "arn")
+    assert alarm["namespace"] == "AWS/EKS"
+    assert alarm["metric_name"] == "scheduler_pending_pods_UNSCHEDULABLE"
+    assert alarm["dimensions"] == {"ClusterName": f"f1-analytics-{stack.name}-eks"}
+    assert (alarm["period"], alarm["evaluation_periods"], alarm["threshold"]) == (60, 15, 0)
+    assert alarm["alarm_actions"] == alarm["ok_actions"] == [topic]
+
+
+def test_cluster_outputs(stack: Stack) -> None:
+    outputs = stack.doc["output"]
+    assert outputs["cluster_name"]["value"] == cluster_ref(stack)
+    assert outputs["cluster_endpoint"]["value"] == cluster_ref(stack, "endpoint")
+    assert outputs["oidc_provider_arn"]["value"] == stack.ref(
+        "aws_iam_openid_connect_provider", "cluster/oidc_provider", "arn"
+    )
+    assert outputs["node_security_group_id"]["value"] == stack.ref("aws_security_group", "cluster/node_security_group")
+    assert outputs["cluster_autoscaler_role_arn"]["value"] == stack.ref(
+        "aws_iam_role", "cluster/autoscaler_irsa/role", "arn"
+    )
+
+
+# --------------------------------------------------------------------------- settings the shipped files leave off
+
+ADMIN = "arn:aws:iam::123456789012:role/PlatformAdmin"
+
+
+@pytest.fixture(scope="module")
+def custom(tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    """A file with the options the shipped files do not use, synthesized by `main.py` in its own
+    process (as cdktf does), since a session builds the shipped environments' App only once."""
+    folder = tmp_path_factory.mktemp("custom")
+    envs, outdir = folder / "envs", folder / "out"
+    envs.mkdir()
+    data = json.loads((DEFAULT_ENVS_DIR / "dev.json").read_text())
+    data["cluster"].update(
+        allow_extended_support=True,
+        public_access_cidrs=["203.0.113.0/24"],
+        admin_principal_arns=[ADMIN],
+        addon_versions={"coredns": "v1.12.4-eksbuild.1"},
+    )
+    data["cluster"]["node_groups"]["ml_workload"]["instance_types"] = ["m6g.large", "m7g.large"]
+    (envs / "qa.json").write_text(json.dumps(data))
+    result = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "ENVS_DIR": str(envs), "CDKTF_OUTDIR": str(outdir)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return Stack("qa", json.loads((outdir / "stacks" / "qa" / "cdk.tf.json").read_text()))
+
+
+def test_public_endpoint_only_for_listed_cidrs(custom: Stack) -> None:
+    vpc = custom.resource("aws_eks_cluster", "cluster/cluster")["vpc_config"]
+    assert vpc["endpoint_public_access"] is True
+    assert vpc["endpoint_private_access"] is True
+    assert vpc["public_access_cidrs"] == ["203.0.113.0/24"]
+
+
+def test_admin_principals_get_access_entries_with_cluster_admin(custom: Stack) -> None:
+    entry = custom.resource("aws_eks_access_entry", "cluster/admin_role_platformadmin")
+    assert entry == {**entry, "principal_arn": ADMIN, "type": "STANDARD", "cluster_name": cluster_ref(custom)}
+    association = custom.resource("aws_eks_access_policy_association", "cluster/admin_role_platformadmin_policy")
+    # Referencing the entry orders the association after it.
+    assert association["principal_arn"] == custom.ref(
+        "aws_eks_access_entry", "cluster/admin_role_platformadmin", "principal_arn"
+    )
+    assert association["policy_arn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    assert association["access_scope"] == {"type": "cluster"}
+
+
+def test_extended_support_opt_in_and_pinned_addon(custom: Stack) -> None:
+    assert custom.resource("aws_eks_cluster", "cluster/cluster")["upgrade_policy"] == {"support_type": "EXTENDED"}
+    assert custom.resource("aws_eks_addon", "cluster/coredns")["addon_version"] == "v1.12.4-eksbuild.1"
+    assert "addon_version" not in custom.resource("aws_eks_addon", "cluster/vpc_cni")
+
+
+def test_graviton_group_gets_the_arm_ami(custom: Stack) -> None:
+    assert custom.resource("aws_eks_node_group", "cluster/ml_workload")["ami_type"] == "AL2023_ARM_64_STANDARD"
+    assert custom.resource("aws_eks_node_group", "cluster/general")["ami_type"] == "AL2023_x86_64_STANDARD"

@@ -1,0 +1,273 @@
+"""EKS rules: each value AWS would refuse at apply time is reported with its pointer and a fix."""
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from f1_infra.config import ConfigError, load_environment
+from f1_infra.rules import cluster as rules
+from tests.test_config import Mutation, problems, set_at, shipped
+
+TODAY = datetime.date(2026, 11, 26)
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules, "today", lambda: TODAY)
+
+
+def group(name: str, **changes: Any) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        data["cluster"]["node_groups"][name].update(changes)
+
+    return mutate
+
+
+def both(*mutations: Mutation) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        for mutation in mutations:
+            mutation(data)
+
+    return mutate
+
+
+PROD = set_at("production", value=True)
+ROLE = "arn:aws:iam::123456789012:role/PlatformAdmin"
+
+CASES: list[tuple[str, Mutation, str, str]] = [
+    (
+        "version 1.28",
+        set_at("cluster", "kubernetes_version", value="1.28"),
+        "/cluster/kubernetes_version",
+        "Kubernetes 1.28 cannot be created: EKS extended support ended on 2025-11-26; "
+        "use a version in standard support, e.g. 1.35",
+    ),
+    (
+        "version past extended support today",
+        set_at("cluster", "kubernetes_version", value="1.31"),
+        "/cluster/kubernetes_version",
+        "Kubernetes 1.31 cannot be created: EKS extended support ended on 2026-11-26",
+    ),
+    (
+        "patch version",
+        set_at("cluster", "kubernetes_version", value="1.34.2"),
+        "/cluster/kubernetes_version",
+        "'1.34.2' is not a Kubernetes minor version; write '1.34': EKS takes major.minor only",
+    ),
+    (
+        "unknown version",
+        set_at("cluster", "kubernetes_version", value="1.40"),
+        "/cluster/kubernetes_version",
+        "'1.40' is not in the project's EKS version table (as of 2026-11-26:",
+    ),
+    (
+        "extended support without opt-in",
+        set_at("cluster", "kubernetes_version", value="1.33"),
+        "/cluster/kubernetes_version",
+        "Kubernetes 1.33 left EKS standard support on 2026-07-29 and is in extended support until 2027-07-29, "
+        "which costs about 6 times the standard control-plane price per cluster hour; use a version in standard "
+        "support (e.g. 1.35) or accept the cost with cluster/allow_extended_support: true",
+    ),
+    (
+        "public endpoint open to the internet in production",
+        both(PROD, set_at("cluster", "public_access_cidrs", value=["203.0.113.0/24", "0.0.0.0/0"])),
+        "/cluster/public_access_cidrs/1",
+        "0.0.0.0/0 opens the Kubernetes API endpoint to the whole internet, which production refuses",
+    ),
+    (
+        "public endpoint cidr with host bits",
+        set_at("cluster", "public_access_cidrs", value=["203.0.113.7/24"]),
+        "/cluster/public_access_cidrs/0",
+        "'203.0.113.7/24' is not a valid IPv4 CIDR block",
+    ),
+    (
+        "bad principal arn",
+        set_at("cluster", "admin_principal_arns", value=["arn:aws:sts::123456789012:assumed-role/Admin/jane"]),
+        "/cluster/admin_principal_arns/0",
+        "is not an IAM role or user ARN; access entries need arn:aws:iam::<12-digit account>:role/<name>",
+    ),
+    (
+        "principal arn with short account",
+        set_at("cluster", "admin_principal_arns", value=["arn:aws:iam::1234:role/Admin"]),
+        "/cluster/admin_principal_arns/0",
+        "is not an IAM role or user ARN",
+    ),
+    (
+        "principal in another partition",
+        set_at("cluster", "admin_principal_arns", value=["arn:aws-cn:iam::123456789012:role/Admin"]),
+        "/cluster/admin_principal_arns/0",
+        "is in partition 'aws-cn' but region us-west-2 is in 'aws'",
+    ),
+    (
+        "min above max",
+        group("general", min_size=6, max_size=5, desired_size=5),
+        "/cluster/node_groups/general/min_size",
+        "min_size 6 is above max_size 5",
+    ),
+    (
+        "desired above max",
+        group("general", desired_size=9),
+        "/cluster/node_groups/general/desired_size",
+        "desired_size 9 is outside min_size..max_size (2..5)",
+    ),
+    (
+        "desired below min",
+        group("general", desired_size=1),
+        "/cluster/node_groups/general/desired_size",
+        "desired_size 1 is outside min_size..max_size (2..5)",
+    ),
+    (
+        "spot group with one instance type",
+        group("ml_workload", instance_types=["m5.large"]),
+        "/cluster/node_groups/ml_workload/instance_types",
+        "a SPOT group with only m5.large depends on one Spot capacity pool; list at least two instance types",
+    ),
+    (
+        "spot group of different sizes",
+        group("ml_workload", instance_types=["m5.large", "m5.2xlarge"]),
+        "/cluster/node_groups/ml_workload/instance_types",
+        "SPOT instance types m5.large, m5.2xlarge differ in size",
+    ),
+    (
+        "mixed architectures",
+        group("ml_workload", instance_types=["m5.large", "m6g.large"]),
+        "/cluster/node_groups/ml_workload/instance_types",
+        "mixes architectures (m5.large (x86_64), m6g.large (arm64)); a node group runs one AMI",
+    ),
+    (
+        "node group name too long for the prefix",
+        set_at(
+            "cluster",
+            "node_groups",
+            "analytics_batch_jobs",
+            value={"instance_types": ["m5.large"], **{"min_size": 1, "max_size": 1, "desired_size": 1}},
+        ),
+        "/cluster/node_groups/analytics_batch_jobs",
+        "node group name prefix 'f1-analytics-dev-analytics-batch-jobs-' has 38 characters; EKS allows 37",
+    ),
+    (
+        "audit logs removed",
+        set_at("cluster", "log_types", value=["api", "authenticator", "scheduler"]),
+        "/cluster/log_types",
+        "lacks audit; api, audit and authenticator logs are always kept",
+    ),
+    (
+        "node group name shape",
+        set_at(
+            "cluster",
+            "node_groups",
+            "ML-Workload",
+            value={"instance_types": ["m5.large"], **{"min_size": 1, "max_size": 1, "desired_size": 1}},
+        ),
+        "/cluster/node_groups/ML-Workload",
+        "key 'ML-Workload' is not allowed: node group names are lowercase letters, digits and _",
+    ),
+    (
+        "capacity type",
+        group("general", capacity_type="RESERVED"),
+        "/cluster/node_groups/general/capacity_type",
+        'is "RESERVED"; allowed values: "ON_DEMAND", "SPOT"',
+    ),
+    (
+        "addon version shape",
+        set_at("cluster", "addon_versions", "coredns", value="1.11"),
+        "/cluster/addon_versions/coredns",
+        '"1.11" is not in the expected form',
+    ),
+    (
+        "taint effect",
+        group("ml_workload", taints=[{"key": "workload", "value": "ml", "effect": "NoSchedule"}]),
+        "/cluster/node_groups/ml_workload/taints/0/effect",
+        'allowed values: "NO_SCHEDULE", "PREFER_NO_SCHEDULE", "NO_EXECUTE"',
+    ),
+    (
+        "node groups missing",
+        lambda data: data["cluster"].pop("node_groups"),
+        "/cluster/node_groups",
+        "required setting is missing. Managed node groups by name",
+    ),
+]
+
+
+@pytest.mark.parametrize(("mutate", "where", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_each_rule_reports_pointer_and_message(tmp_path: Path, mutate: Mutation, where: str, message: str) -> None:
+    found = problems(tmp_path, mutate)
+    assert any(p == where and message in m for p, m in found), found
+
+
+def accepted(tmp_path: Path, mutate: Mutation) -> None:
+    data = shipped()
+    mutate(data)
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(data))
+    try:
+        load_environment(path)
+    except ConfigError as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        pytest.param(
+            both(
+                set_at("cluster", "kubernetes_version", value="1.33"),
+                set_at("cluster", "allow_extended_support", value=True),
+            ),
+            id="extended support accepted",
+        ),
+        pytest.param(
+            set_at("cluster", "public_access_cidrs", value=["0.0.0.0/0"]), id="open endpoint outside production"
+        ),
+        pytest.param(
+            set_at("cluster", "admin_principal_arns", value=[ROLE, "arn:aws:iam::123456789012:user/ops/jane"]),
+            id="admin arns",
+        ),
+        pytest.param(
+            group("ml_workload", instance_types=["m6g.large", "m7g.large", "m6gd.large"]), id="graviton spot group"
+        ),
+        pytest.param(group("ml_workload", min_size=0, desired_size=0), id="scale to zero"),
+    ],
+)
+def test_valid_settings_are_accepted(tmp_path: Path, mutate: Mutation) -> None:
+    accepted(tmp_path, mutate)
+
+
+def test_standard_support_version_turns_into_a_cost_error_when_it_ages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The shipped 1.35 leaves standard support on 2027-03-27: from then on the file must choose.
+    monkeypatch.setattr(rules, "today", lambda: datetime.date(2027, 3, 27))
+    found = problems(tmp_path, lambda data: None)
+    assert [p for p, _ in found] == ["/cluster/kubernetes_version"]
+    assert "Kubernetes 1.35 left EKS standard support on 2027-03-27" in found[0][1]
+
+
+def test_the_version_table_is_dated_and_consistent() -> None:
+    assert rules.KUBERNETES_VERSIONS_AS_OF == TODAY
+    for version, support in rules.KUBERNETES_VERSIONS.items():
+        # EKS: 14 months of standard support, then 12 months of extended support.
+        assert 360 <= (support.extended_support_end - support.standard_support_end).days <= 370, version
+    assert rules.KUBERNETES_VERSIONS["1.28"].extended_support_end == datetime.date(2025, 11, 26)
+    assert rules.KUBERNETES_VERSIONS["1.34"].standard_support_end == datetime.date(2026, 12, 2)
+    assert rules.KUBERNETES_VERSIONS["1.35"].standard_support_end == datetime.date(2027, 3, 27)
+
+
+@pytest.mark.parametrize(
+    ("instance_type", "arch"),
+    [
+        ("m5.large", "x86_64"),
+        ("m6g.large", "arm64"),
+        ("c6gn.xlarge", "arm64"),
+        ("t4g.medium", "arm64"),
+        ("g5.xlarge", "x86_64"),
+        ("g5g.xlarge", "arm64"),
+        ("m7i-flex.large", "x86_64"),
+        ("inf2.xlarge", "x86_64"),
+    ],
+)
+def test_architecture_of_instance_types(instance_type: str, arch: str) -> None:
+    assert rules.architecture(instance_type) == arch

@@ -1,0 +1,240 @@
+"""The RDS PostgreSQL module, per environment: what `terraform apply` would create."""
+
+import pytest
+
+from f1_infra.config import EnvironmentConfig
+from tests.synth import Stack, policy, statement
+
+INSTANCE = "aws_db_instance"
+KEY_ARN = ("aws_kms_key", "kms/key", "arn")
+TOPIC_ARN = ("aws_sns_topic", "alerts/topic", "arn")
+
+
+def primary(stack: Stack) -> dict:
+    return stack.resource(INSTANCE, "database/instance")
+
+
+@pytest.mark.parametrize(
+    ("env", "instance_class", "multi_az", "backups", "protected", "pi_days", "replicas", "proxy"),
+    [
+        ("dev", "db.r5.large", False, 7, False, 7, 0, False),
+        ("staging", "db.r5.xlarge", True, 14, True, 7, 0, True),
+        ("prod", "db.r5.2xlarge", True, 30, True, 31, 1, True),
+    ],
+)
+def test_sizes_and_protection_per_environment(
+    stacks: dict[str, Stack],
+    env: str,
+    instance_class: str,
+    multi_az: bool,
+    backups: int,
+    protected: bool,
+    pi_days: int,
+    replicas: int,
+    proxy: bool,
+) -> None:
+    stack = stacks[env]
+    db = primary(stack)
+    assert db["instance_class"] == instance_class
+    assert db["multi_az"] is multi_az
+    assert db["backup_retention_period"] == backups
+    assert db["deletion_protection"] is protected
+    assert db["performance_insights_retention_period"] == pi_days
+    assert db["lifecycle"] == {"prevent_destroy": env == "prod"}
+    assert stack.count(INSTANCE, "database/replica_") == replicas
+    assert stack.count("aws_db_proxy") == int(proxy)
+
+
+def test_engine_storage_and_encryption(stack: Stack) -> None:
+    db = primary(stack)
+    assert db["identifier"] == f"f1-analytics-{stack.name}-postgres"
+    assert (db["engine"], db["engine_version"]) == ("postgres", "15")
+    assert db["auto_minor_version_upgrade"] is True
+    assert db["allow_major_version_upgrade"] is False
+    assert (db["storage_type"], db["allocated_storage"], db["max_allocated_storage"]) == ("gp3", 100, 1000)
+    assert db["storage_encrypted"] is True
+    assert db["kms_key_id"] == stack.ref(*KEY_ARN)
+    assert db["publicly_accessible"] is False
+    assert db["port"] == 5432
+    assert db["ca_cert_identifier"] == "rds-ca-rsa2048-g1"
+
+
+def test_master_password_is_managed_by_rds_with_our_key(stack: Stack) -> None:
+    db = primary(stack)
+    assert db["manage_master_user_password"] is True
+    assert db["master_user_secret_kms_key_id"] == stack.ref(*KEY_ARN)
+    assert "password" not in db
+    assert "password_wo" not in db
+    assert db["username"] == "f1_master"
+    assert db["db_name"] == "f1_analytics"
+    output = stack.doc["output"]["database_master_secret_arn"]
+    assert output["value"] == "${" + stack.address(INSTANCE, "database/instance") + ".master_user_secret[0].secret_arn}"
+    assert stack.doc["output"]["database_endpoint"]["value"] == stack.ref(INSTANCE, "database/instance", "address")
+
+
+def test_backups_snapshots_and_windows(stack: Stack, config: EnvironmentConfig) -> None:
+    db = primary(stack)
+    assert db["backup_window"] == "03:00-04:00"
+    assert db["maintenance_window"] == "sun:04:30-sun:05:30"
+    assert db["copy_tags_to_snapshot"] is True
+    assert db["skip_final_snapshot"] is False
+    assert db["final_snapshot_identifier"] == f"f1-analytics-{stack.name}-postgres-final"
+    assert db["delete_automated_backups"] is (not config.production)
+
+
+def test_network_placement(stack: Stack) -> None:
+    db = primary(stack)
+    assert db["db_subnet_group_name"] == stack.ref("aws_db_subnet_group", "network/db_subnet_group", "name")
+    assert db["vpc_security_group_ids"] == [stack.ref("aws_security_group", "database/security_group")]
+
+
+def test_security_group_admits_only_allowed_groups(stack: Stack, config: EnvironmentConfig) -> None:
+    group = stack.resource("aws_security_group", "database/security_group")
+    assert group["name"] == f"f1-analytics-{stack.name}-postgres"
+    assert group["vpc_id"] == stack.ref("aws_vpc", "network/vpc")
+    # No allowed source groups on this branch: only the proxy (a member of the group) gets in.
+    for rule in group["ingress"] + group["egress"]:
+        assert (rule["from_port"], rule["to_port"], rule["protocol"]) == (5432, 5432, "tcp")
+        assert (rule["cidr_blocks"], rule["ipv6_cidr_blocks"], rule["prefix_list_ids"]) == ([], [], [])
+        assert rule["security_groups"] == []
+        assert rule["self"] is True
+    expected = 1 if config.database.proxy.enabled else 0
+    assert (len(group["ingress"]), len(group["egress"])) == (expected, expected)
+
+
+def test_iam_authentication_performance_insights_and_logs(stack: Stack) -> None:
+    db = primary(stack)
+    assert db["iam_database_authentication_enabled"] is True
+    assert db["performance_insights_enabled"] is True
+    assert db["performance_insights_kms_key_id"] == stack.ref(*KEY_ARN)
+    assert db["enabled_cloudwatch_logs_exports"] == ["postgresql", "upgrade"]
+    for log in ("postgresql", "upgrade"):
+        group = stack.resource("aws_cloudwatch_log_group", f"database/instance_{log}_logs")
+        assert group["name"] == f"/aws/rds/instance/f1-analytics-{stack.name}-postgres/{log}"
+        assert group["kms_key_id"] == stack.ref(*KEY_ARN)
+        assert stack.address("aws_cloudwatch_log_group", f"database/instance_{log}_logs") in db["depends_on"]
+
+
+@pytest.mark.parametrize(("env", "retention"), [("dev", 30), ("staging", 90), ("prod", 365)])
+def test_log_retention_per_environment(stacks: dict[str, Stack], env: str, retention: int) -> None:
+    group = stacks[env].resource("aws_cloudwatch_log_group", "database/instance_postgresql_logs")
+    assert group["retention_in_days"] == retention
+
+
+def test_enhanced_monitoring_role(stack: Stack) -> None:
+    db = primary(stack)
+    assert db["monitoring_interval"] == 60
+    assert db["monitoring_role_arn"] == stack.ref("aws_iam_role", "database/monitoring_role", "arn")
+    role = stack.resource("aws_iam_role", "database/monitoring_role")
+    trust = statement(policy(role, "assume_role_policy"), "AssumeRole")
+    assert trust["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    assert trust["Action"] == ["sts:AssumeRole"]
+    attachment = stack.resource("aws_iam_role_policy_attachment", "database/monitoring_policy")
+    assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+    assert attachment["role"] == stack.ref("aws_iam_role", "database/monitoring_role", "name")
+    # The instance waits for the policy: RDS checks the role's permissions when it is created.
+    assert stack.address("aws_iam_role_policy_attachment", "database/monitoring_policy") in db["depends_on"]
+
+
+def test_parameter_group(stack: Stack) -> None:
+    group = stack.resource("aws_db_parameter_group", "database/parameter_group")
+    assert group["family"] == "postgres15"
+    assert group["name"] == f"f1-analytics-{stack.name}-postgres15"
+    assert group["lifecycle"] == {"create_before_destroy": True}
+    parameters = {p["name"]: (p["value"], p["apply_method"]) for p in group["parameter"]}
+    assert parameters["rds.force_ssl"] == ("1", "immediate")
+    assert parameters["log_min_duration_statement"] == ("1000", "immediate")
+    assert parameters["shared_preload_libraries"] == ("pg_stat_statements", "pending-reboot")
+    assert primary(stack)["parameter_group_name"] == stack.ref(
+        "aws_db_parameter_group", "database/parameter_group", "name"
+    )
+
+
+def test_read_replica_in_prod(stacks: dict[str, Stack]) -> None:
+    stack = stacks["prod"]
+    replica = stack.resource(INSTANCE, "database/replica_1")
+    assert replica["identifier"] == "f1-analytics-prod-postgres-replica-1"
+    assert replica["replicate_source_db"] == stack.ref(INSTANCE, "database/instance", "identifier")
+    for credential in ("username", "password", "manage_master_user_password", "db_name", "backup_retention_period"):
+        assert credential not in replica
+    assert replica["skip_final_snapshot"] is True
+    assert replica["storage_encrypted"] is True
+    assert replica["kms_key_id"] == stack.ref(*KEY_ARN)
+    assert replica["publicly_accessible"] is False
+    assert replica["multi_az"] is True
+    assert replica["performance_insights_enabled"] is True
+    assert replica["vpc_security_group_ids"] == [stack.ref("aws_security_group", "database/security_group")]
+    lag = stack.resource("aws_cloudwatch_metric_alarm", "database/replica_1_lag_alarm")
+    assert lag["metric_name"] == "ReplicaLag"
+    assert lag["dimensions"] == {"DBInstanceIdentifier": stack.ref(INSTANCE, "database/replica_1", "identifier")}
+    assert lag["threshold"] == 120
+    assert lag["alarm_actions"] == [stack.ref(*TOPIC_ARN)]
+
+
+def test_no_replica_lag_alarm_without_replicas(stacks: dict[str, Stack]) -> None:
+    for env in ("dev", "staging"):
+        assert stacks[env].count("aws_cloudwatch_metric_alarm", "database/replica_") == 0
+
+
+def test_proxy_requires_tls_and_reads_only_the_master_secret(stacks: dict[str, Stack]) -> None:
+    stack = stacks["prod"]
+    secret = "${" + stack.address(INSTANCE, "database/instance") + ".master_user_secret[0].secret_arn}"
+    proxy = stack.resource("aws_db_proxy", "database/proxy")
+    assert proxy["name"] == "f1-analytics-prod-postgres"
+    assert proxy["engine_family"] == "POSTGRESQL"
+    assert proxy["require_tls"] is True
+    assert proxy["vpc_subnet_ids"] == [stack.ref("aws_subnet", f"network/database_{x}") for x in "abc"]
+    assert proxy["vpc_security_group_ids"] == [stack.ref("aws_security_group", "database/security_group")]
+    (auth,) = proxy["auth"]
+    assert (auth["auth_scheme"], auth["secret_arn"], auth["iam_auth"]) == ("SECRETS", secret, "REQUIRED")
+    assert proxy["role_arn"] == stack.ref("aws_iam_role", "database/proxy_role", "arn")
+    trust = statement(policy(stack.resource("aws_iam_role", "database/proxy_role"), "assume_role_policy"), "AssumeRole")
+    assert trust["Principal"] == {"Service": "rds.amazonaws.com"}
+    document = policy(stack.resource("aws_iam_role_policy", "database/proxy_policy"))
+    read = statement(document, "ReadMasterSecret")
+    assert (read["Action"], read["Resource"]) == (["secretsmanager:GetSecretValue"], [secret])
+    decrypt = statement(document, "DecryptMasterSecret")
+    assert (decrypt["Action"], decrypt["Resource"]) == (["kms:Decrypt"], [stack.ref(*KEY_ARN)])
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.us-west-2.amazonaws.com"}}
+    target = stack.resource("aws_db_proxy_target", "database/proxy_target")
+    assert target["db_instance_identifier"] == stack.ref(INSTANCE, "database/instance", "identifier")
+    assert target["target_group_name"] == stack.ref(
+        "aws_db_proxy_default_target_group", "database/proxy_target_group", "name"
+    )
+    pool = stack.resource("aws_db_proxy_default_target_group", "database/proxy_target_group")
+    assert pool["connection_pool_config"]["max_connections_percent"] == 90
+
+
+def test_no_proxy_resources_in_dev(stacks: dict[str, Stack]) -> None:
+    stack = stacks["dev"]
+    assert stack.count("aws_db_proxy") == stack.count("aws_db_proxy_target") == 0
+    assert stack.count("aws_iam_role", "database/proxy") == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "connections", "memory_bytes"),
+    [
+        # 80 % of LEAST(memory / 9531392, 5000); 10 % of memory.
+        ("dev", 1441, 1638 * 2**20),
+        ("staging", 2883, 3276 * 2**20),
+        ("prod", 4000, 6553 * 2**20),
+    ],
+)
+def test_alarms_thresholds_follow_the_instance_size(
+    stacks: dict[str, Stack], env: str, connections: int, memory_bytes: int
+) -> None:
+    stack = stacks[env]
+    instance = stack.ref(INSTANCE, "database/instance", "identifier")
+    expected = {
+        "cpu": ("CPUUtilization", "GreaterThanThreshold", 80),
+        "connections": ("DatabaseConnections", "GreaterThanThreshold", connections),
+        "freeable_memory": ("FreeableMemory", "LessThanThreshold", memory_bytes),
+        "free_storage": ("FreeStorageSpace", "LessThanThreshold", 10 * 10**9),
+    }
+    for key, (metric, operator, threshold) in expected.items():
+        alarm = stack.resource("aws_cloudwatch_metric_alarm", f"database/{key}_alarm")
+        assert alarm["alarm_name"] == f"f1-analytics-{env}-postgres-{key.replace('_', '-')}"
+        assert (alarm["namespace"], alarm["metric_name"]) == ("AWS/RDS", metric)
+        assert alarm["dimensions"] == {"DBInstanceIdentifier": instance}
+        assert (alarm["comparison_operator"], alarm["threshold"]) == (operator, threshold)
+        assert alarm["alarm_actions"] == alarm["ok_actions"] == [stack.ref(*TOPIC_ARN)]

@@ -1,0 +1,72 @@
+"""Least privilege over every policy document in every stack.
+
+No policy grants `*` or a whole service (`s3:*`). `Resource: "*"` is accepted only for actions
+AWS cannot scope to a resource, each listed below with its reason, and in resource policies
+(KMS key policies, where "*" means the key itself).
+"""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from tests.synth import Stack
+
+# Actions whose only valid resource is "*" (no resource-level permissions in IAM's service
+# authorization reference), with why the project needs each.
+UNSCOPABLE_ACTIONS = {
+    "autoscaling:DescribeAutoScalingGroups": "cluster autoscaler discovers node groups by tag",
+    "autoscaling:DescribeAutoScalingInstances": "cluster autoscaler maps nodes to groups",
+    "autoscaling:DescribeLaunchConfigurations": "cluster autoscaler reads node templates",
+    "autoscaling:DescribeScalingActivities": "cluster autoscaler checks scaling progress",
+    "autoscaling:DescribeTags": "cluster autoscaler auto-discovery",
+    "ec2:DescribeImages": "cluster autoscaler reads node templates",
+    "ec2:DescribeInstanceTypes": "cluster autoscaler sizes node templates",
+    "ec2:DescribeLaunchTemplateVersions": "cluster autoscaler reads node templates",
+    "ec2:GetInstanceTypesFromInstanceRequirements": "cluster autoscaler sizes node templates",
+    "eks:DescribeNodegroup": "cluster autoscaler reads managed node group labels and taints",
+}
+# Resource policies attached to one resource: "*" there is that resource.
+RESOURCE_POLICY_TYPES = {"aws_kms_key"}
+POLICY_KEYS = {"policy", "assume_role_policy"}
+
+
+def documents(stack: Stack) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for type_, name, body in stack.all_resources():
+        for key in POLICY_KEYS & set(body):
+            yield type_, f"{type_}.{name}.{key}", json.loads(body[key])
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_there_are_policies_to_check(stack: Stack) -> None:
+    assert sum(1 for _ in documents(stack)) >= 4
+
+
+def test_no_wildcard_actions(stack: Stack) -> None:
+    for _, where, document in documents(stack):
+        # Deny statements may be broad (deny s3:* without TLS); grants may not.
+        for statement in (s for s in document["Statement"] if s["Effect"] == "Allow"):
+            actions = as_list(statement.get("Action", []))
+            assert [a for a in actions if a == "*" or a.endswith(":*")] == [], where
+            assert "NotAction" not in statement, where
+
+
+def test_wildcard_resources_only_where_aws_allows_nothing_else(stack: Stack) -> None:
+    for type_, where, document in documents(stack):
+        if type_ in RESOURCE_POLICY_TYPES:
+            continue
+        for statement in document["Statement"]:
+            if statement["Effect"] == "Allow" and "*" in as_list(statement.get("Resource", [])):
+                unexplained = [a for a in as_list(statement["Action"]) if a not in UNSCOPABLE_ACTIONS]
+                assert unexplained == [], f"{where}: Resource '*' for {unexplained}"
+
+
+def test_no_principal_is_everyone(stack: Stack) -> None:
+    for _, where, document in documents(stack):
+        for statement in document["Statement"]:
+            if statement["Effect"] == "Allow" and "Principal" in statement:
+                principal = statement["Principal"]
+                assert principal != "*", where
+                assert "*" not in as_list(principal.get("AWS", [])), where
