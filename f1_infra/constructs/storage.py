@@ -54,6 +54,7 @@ from f1_infra.config import (
     BucketConfig,
     BucketLifecycle,
     EnvironmentConfig,
+    ReplicationConfig,
     ServiceAccountConfig,
     bucket_name,
 )
@@ -66,6 +67,8 @@ from f1_infra.rules.storage import role_name
 KMS_BUCKETS = ("models", "backups")
 # Buckets whose server access logs go to the logs bucket (a bucket never logs into itself).
 LOGGED_BUCKETS = ("models", "backups")
+# Buckets holding business data: never destroyed by a plan in production. Logs can be lost.
+PROTECTED_BUCKETS = ("models", "backups")
 MIN_TLS_VERSION = "1.2"
 ACCESS_LOG_PREFIX = "s3-access"
 ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
@@ -87,10 +90,6 @@ REPLICATION_SOURCE_OBJECT_ACTIONS = (
 # Object Lock settings travel with each replicated version.
 REPLICATION_LOCK_ACTIONS = ("s3:GetObjectRetention", "s3:GetObjectLegalHold")
 REPLICATION_DESTINATION_ACTIONS = ("s3:ReplicateObject", "s3:ReplicateTags")
-
-
-def _pascal(key: str) -> str:
-    return "".join(part.capitalize() for part in key.replace("-", "_").split("_"))
 
 
 def tls_statements(arn: str) -> list[dict[str, Any]]:
@@ -168,7 +167,7 @@ class Bucket(Construct):
     optional Object Lock. Its policy is added with ``attach_policy`` once every principal it
     names exists.
 
-    Attributes: ``name``, ``arn``, ``id``, ``versioning``, ``policy`` (after attach_policy).
+    Attributes: ``name``, ``arn``, ``id``, ``versioning``.
     """
 
     def __init__(
@@ -252,28 +251,27 @@ class Bucket(Construct):
                 depends_on=[self.versioning],
                 provider=provider,
             )
-        self.policy: S3BucketPolicy | None = None
 
     def attach_policy(self, *extra: Mapping[str, Any]) -> S3BucketPolicy:
-        self.policy = S3BucketPolicy(
+        """The bucket policy: the TLS denials plus ``extra`` statements."""
+        return S3BucketPolicy(
             self,
             "policy",
             bucket=self.id,
             policy=policy_document(*tls_statements(self.arn), *extra),
             provider=self._provider,
         )
-        return self.policy
 
-    def log_to(self, target: "Bucket", key: str) -> None:
-        """Deliver server access logs to ``target`` under s3-access/<key>/."""
-        assert target.policy is not None, "the target's policy must allow log delivery first"
+    def log_to(self, target: "Bucket", target_policy: S3BucketPolicy, key: str) -> None:
+        """Deliver server access logs to ``target`` under s3-access/<key>/, once its policy
+        allows the delivery."""
         S3BucketLoggingA(
             self,
             "logging",
             bucket=self.id,
             target_bucket=target.id,
             target_prefix=f"{ACCESS_LOG_PREFIX}/{key}/",
-            depends_on=[target.policy],
+            depends_on=[target_policy],
             provider=self._provider,
         )
 
@@ -305,7 +303,6 @@ class Storage(Construct):
         super().__init__(scope, id)
         storage, prefix = config.storage, config.name_prefix
         suffix = Id(self, "suffix", byte_length=BUCKET_SUFFIX_BYTES).hex
-        protected = {"models", "backups"}
 
         self.buckets: dict[str, Bucket] = {
             key: Bucket(
@@ -315,7 +312,7 @@ class Storage(Construct):
                 settings=settings,
                 kms_key_arn=kms_key_arn if key in KMS_BUCKETS else None,
                 force_destroy=storage.force_destroy,
-                protect=config.production and key in protected,
+                protect=config.production and key in PROTECTED_BUCKETS,
             )
             for key, settings in storage.buckets.items()
         }
@@ -327,15 +324,15 @@ class Storage(Construct):
             principal={"Service": ELB_LOG_DELIVERY},
         )
         sources = [self.buckets[k].arn for k in LOGGED_BUCKETS]
-        logs.attach_policy(alb_statement, server_access_log_statement(logs.arn, account_id, sources))
+        logs_policy = logs.attach_policy(alb_statement, server_access_log_statement(logs.arn, account_id, sources))
         for key in KMS_BUCKETS:
             self.buckets[key].attach_policy()
         for key in LOGGED_BUCKETS:
-            self.buckets[key].log_to(logs, key)
+            self.buckets[key].log_to(logs, logs_policy, key)
 
         self.replicas: dict[str, Bucket] = {}
         if storage.replication is not None:
-            self._replicate(config, account_id, kms_key_arn, suffix)
+            self._replicate(config, storage.replication, account_id, kms_key_arn, suffix)
 
         self.models_bucket_name: str = self.buckets["models"].name
         self.models_bucket_arn: str = self.buckets["models"].arn
@@ -343,14 +340,19 @@ class Storage(Construct):
         self.backup_bucket_arn: str = self.buckets["backups"].arn
         self.logs_bucket_name: str = logs.name
         self.logs_bucket_arn: str = logs.arn
-        self.logs_bucket_policy: S3BucketPolicy = logs.policy  # type: ignore[assignment]
+        self.logs_bucket_policy: S3BucketPolicy = logs_policy
         self.alb_log_prefix: str = storage.alb_log_prefix
         self.kms_buckets: tuple[str, ...] = KMS_BUCKETS
 
-    def _replicate(self, config: EnvironmentConfig, account_id: str, kms_key_arn: str, suffix: str) -> None:
+    def _replicate(
+        self,
+        config: EnvironmentConfig,
+        replication: ReplicationConfig,
+        account_id: str,
+        kms_key_arn: str,
+        suffix: str,
+    ) -> None:
         storage, prefix, partition = config.storage, config.name_prefix, config.partition
-        replication = storage.replication
-        assert replication is not None
         dr_region = replication.region
         provider = AwsProvider(
             self,
@@ -394,19 +396,19 @@ class Storage(Construct):
                 settings=settings,
                 kms_key_arn=replica_key.arn if key in KMS_BUCKETS else None,
                 force_destroy=storage.force_destroy,
-                protect=config.production and key in ("models", "backups"),
+                protect=config.production and key in PROTECTED_BUCKETS,
                 provider=provider,
             )
         logs_replica = self.replicas["logs"]
         logged = [k for k in keys if k in LOGGED_BUCKETS]
-        logs_replica.attach_policy(
+        logs_replica_policy = logs_replica.attach_policy(
             server_access_log_statement(logs_replica.arn, account_id, [self.replicas[k].arn for k in logged])
         )
         for key in keys:
             if key != "logs":
                 self.replicas[key].attach_policy()
         for key in logged:
-            self.replicas[key].log_to(logs_replica, key)
+            self.replicas[key].log_to(logs_replica, logs_replica_policy, key)
 
         sources = [self.buckets[k] for k in keys]
         replicas = [self.replicas[k] for k in keys]
@@ -511,7 +513,7 @@ def service_account_policy(
         arn, uses_key = buckets[key]
         prefix = grant.prefix or ""
         reads, writes = grant.access in ("read", "read_write"), grant.access in ("write", "read_write")
-        name = _pascal(key)
+        name = key.capitalize()
         if reads:
             conditions = {"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None
             statements.append(statement(f"List{name}", ["s3:ListBucket"], [arn], conditions=conditions))
