@@ -8,6 +8,8 @@ PIPENV_VERSION := 2026.10.3
 TOOLS := .tools
 PIPENV := $(TOOLS)/bin/pipenv
 ENV ?=
+# Extra arguments for `make deploy`, e.g. DEPLOY_FLAGS=--auto-approve in CI.
+DEPLOY_FLAGS ?=
 
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
@@ -16,15 +18,16 @@ export PIPENV_NOSPIN := 1
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(TOOLS)/bin:$(PATH)
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help setup synth test lint format validate diff deploy bench clean
+.PHONY: help setup synth test lint format validate docs diff deploy bench clean
 
 help:
 	@echo "make synth            install what is missing, then synthesize every environment into cdktf.out/"
 	@echo "make test             install what is missing, then run the test suite"
 	@echo "make lint             ruff check and format check"
 	@echo "make validate         check envs/*.json without synthesizing"
-	@echo "make diff ENV=dev     cdktf diff for one environment"
-	@echo "make deploy ENV=dev   cdktf deploy for one environment"
+	@echo "make docs             regenerate docs/architecture.md and docs/environments.md"
+	@echo "make diff ENV=dev     cdktf diff for one stack (an environment, or bootstrap)"
+	@echo "make deploy ENV=dev   cdktf deploy for one stack (an environment, or bootstrap)"
 	@echo "make bench            synth benchmark (docs/performance.md)"
 
 setup: .venv/.synced node_modules/.synced
@@ -58,9 +61,16 @@ format: setup
 validate: setup
 	$(PIPENV) run python -m f1_infra validate envs/*.json
 
-diff deploy: setup
-	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<environment> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' '))"; exit 2; }
-	cdktf $@ $(ENV)
+docs: setup
+	$(PIPENV) run python -m f1_infra docs
+
+diff: setup
+	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<stack> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' ')bootstrap)"; exit 2; }
+	cdktf diff $(ENV)
+
+deploy: setup
+	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<stack> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' ')bootstrap)"; exit 2; }
+	cdktf deploy $(ENV) $(DEPLOY_FLAGS)
 
 bench: setup
 	$(PIPENV) run python bench/synth.py

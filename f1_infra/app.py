@@ -1,4 +1,5 @@
-"""Building the CDKTF app: one PlatformStack per environment."""
+"""Building the CDKTF app: one PlatformStack per environment, and the bootstrap stack when any
+environment keeps its state in Terraform Cloud."""
 
 from cdktf import App
 
@@ -12,4 +13,9 @@ def build(configs: list[EnvironmentConfig], outdir: str | None = None) -> App:
     app = App(outdir=outdir) if outdir else App()
     for config in configs:
         PlatformStack(app, config.name, config=config)
+    if any(config.backend.is_cloud for config in configs):
+        # Imported only when needed: the tfe provider takes a moment to load.
+        from f1_infra.bootstrap import BOOTSTRAP_STACK, BootstrapStack
+
+        BootstrapStack(app, BOOTSTRAP_STACK, configs=configs)
     return app

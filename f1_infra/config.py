@@ -483,6 +483,28 @@ class MonitoringConfig:
 
 
 @dataclass(frozen=True)
+class BackendConfig:
+    """Where Terraform keeps the environment's state. Which fields are set depends on ``type``
+    (the schema's if/then branches): local has none, cloud has organization, project,
+    workspace, hostname and terraform_version, s3 has bucket, key, region and use_lockfile."""
+
+    type: str
+    organization: str | None = None
+    project: str | None = None
+    workspace: str | None = None
+    hostname: str | None = None
+    terraform_version: str | None = None
+    bucket: str | None = None
+    key: str | None = None
+    region: str | None = None
+    use_lockfile: bool | None = None
+
+    @property
+    def is_cloud(self) -> bool:
+        return self.type == "cloud"
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """One environment file, validated, with every default filled in."""
 
@@ -492,6 +514,7 @@ class EnvironmentConfig:
     region: str
     production: bool
     tags: Mapping[str, str]
+    backend: BackendConfig
     kms: KmsConfig
     alerts: AlertsConfig
     network: NetworkConfig
@@ -616,6 +639,8 @@ def _schema_problems(error: ValidationError) -> Iterator[tuple[str, str]]:
                 yield where + pointer(key), f"required setting is missing. {help_text}".strip()
     elif kind == "type":
         yield where, f"is {_json_type(value)} {_describe(value)}; expected {expected}"
+    elif kind == "const":
+        yield where, f"is {_describe(value)}; the only allowed value is {_describe(expected)}"
     elif kind == "enum":
         yield where, f"is {_describe(value)}; allowed values: {', '.join(_describe(v) for v in expected)}"
     elif kind == "pattern":
@@ -754,9 +779,37 @@ def load_files(files: Iterable[Path]) -> list[EnvironmentConfig]:
             configs.append(load_environment(path, schemas[folder]))
         except ConfigError as exc:
             problems.extend(exc.problems)
+    problems.extend(_shared_state_problems(configs))
     if problems:
         raise ConfigError(problems)
     return configs
+
+
+def _state_location(config: EnvironmentConfig) -> tuple[str, str] | None:
+    """Where the environment's state lives, for backends that several files could name alike."""
+    backend = config.backend
+    if backend.type == "cloud":
+        return "workspace", f"{backend.hostname}/{backend.organization}/{backend.workspace}"
+    if backend.type == "s3":
+        return "key", f"s3://{backend.bucket}/{backend.key}"
+    return None
+
+
+def _shared_state_problems(configs: Iterable[EnvironmentConfig]) -> Iterator[Problem]:
+    """Two environments writing one state would destroy each other's resources on every apply."""
+    owners: dict[str, str] = {}
+    for config in configs:
+        location = _state_location(config)
+        if location is None:
+            continue
+        field, where = location
+        if where in owners:
+            yield Problem(
+                config.source,
+                pointer("backend", field),
+                f"{where} already holds the state of {owners[where]}; every environment needs its own state",
+            )
+        owners.setdefault(where, config.source)
 
 
 def report(error: ConfigError, stream: typing.TextIO) -> None:

@@ -1,12 +1,12 @@
 """PlatformStack: one environment of the platform, as one Terraform stack."""
 
-from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from constructs import Construct
 
-from f1_infra.config import EnvironmentConfig
+from f1_infra.config import BackendConfig, EnvironmentConfig
 from f1_infra.constructs.alerts import Alerts
 from f1_infra.constructs.cache import Cache
 from f1_infra.constructs.cluster import Cluster
@@ -21,6 +21,27 @@ from f1_infra.constructs.storage import Storage
 LOCAL_STATE_PATH = "../../../terraform-state/{name}.tfstate"
 
 
+def state_backend(stack: TerraformStack, name: str, backend: BackendConfig) -> None:
+    """The stack's Terraform backend, as the environment file's `backend` section says."""
+    if backend.type == "cloud":
+        assert backend.organization
+        assert backend.workspace
+        CloudBackend(
+            stack,
+            organization=backend.organization,
+            hostname=backend.hostname,
+            workspaces=NamedCloudWorkspace(backend.workspace, backend.project),
+        )
+    elif backend.type == "s3":
+        assert backend.bucket
+        assert backend.key
+        s3 = S3Backend(stack, bucket=backend.bucket, key=backend.key, region=backend.region, encrypt=True)
+        # cdktf 0.21 predates the S3 native lock file (Terraform 1.10), so its argument is set raw.
+        s3.add_override("use_lockfile", True)
+    else:
+        LocalBackend(stack, path=LOCAL_STATE_PATH.format(name=name))
+
+
 class PlatformStack(TerraformStack):
     """Provider, backend, the environment key and alerts topic, and the platform's modules.
 
@@ -31,7 +52,7 @@ class PlatformStack(TerraformStack):
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, id)
         AwsProvider(self, "aws", region=config.region, default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
-        LocalBackend(self, path=LOCAL_STATE_PATH.format(name=id))
+        state_backend(self, id, config.backend)
         RandomProvider(self, "random")
         account_id = DataAwsCallerIdentity(self, "caller").account_id
 

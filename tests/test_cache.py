@@ -97,8 +97,11 @@ def test_network_placement_and_security_group(stack: Stack) -> None:
     assert body["security_group_ids"] == [stack.ref("aws_security_group", "cache/security_group")]
     security_group = stack.resource("aws_security_group", "cache/security_group")
     assert security_group["vpc_id"] == stack.ref("aws_vpc", "network/vpc")
-    # No allowed source groups on this branch, and never a CIDR: nothing gets in, nothing goes out.
-    assert security_group["ingress"] == []
+    # Only the EKS nodes get in, never a CIDR; nothing goes out.
+    (rule,) = security_group["ingress"]
+    assert (rule["from_port"], rule["to_port"], rule["protocol"]) == (6379, 6379, "tcp")
+    assert rule["security_groups"] == [stack.ref("aws_security_group", "cluster/node_security_group")]
+    assert (rule["cidr_blocks"], rule["ipv6_cidr_blocks"], rule["self"]) == ([], [], False)
     assert security_group["egress"] == []
 
 

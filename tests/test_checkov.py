@@ -16,6 +16,8 @@ NON_PRODUCTION_ALLOWED = {
     "CKV_AWS_338": "log groups keep 30 (dev) or 90 (staging) days, not a year: storage cost of throw-away data",
     "CKV_AWS_157": "a single-AZ dev database costs half of a Multi-AZ one (the seed's dev has Multi-AZ off)",
     "CKV_AWS_293": "dev is destroyed to stop paying for it; deletion protection would block `cdktf destroy dev`",
+    "CKV_AWS_37": "dev ships api, audit and authenticator control-plane logs, not the voluminous scheduler and "
+    "controller-manager logs",
 }
 
 

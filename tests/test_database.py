@@ -92,14 +92,16 @@ def test_security_group_admits_only_allowed_groups(stack: Stack, config: Environ
     group = stack.resource("aws_security_group", "database/security_group")
     assert group["name"] == f"f1-analytics-{stack.name}-postgres"
     assert group["vpc_id"] == stack.ref("aws_vpc", "network/vpc")
-    # No allowed source groups on this branch: only the proxy (a member of the group) gets in.
+    nodes = stack.ref("aws_security_group", "cluster/node_security_group")
+    from_nodes = [r for r in group["ingress"] if r["security_groups"]]
+    assert [r["security_groups"] for r in from_nodes] == [[nodes]]
+    # Besides the EKS nodes, only the proxy (a member of the group itself) gets in.
+    through_proxy = [r for r in group["ingress"] + group["egress"] if r["self"]]
     for rule in group["ingress"] + group["egress"]:
         assert (rule["from_port"], rule["to_port"], rule["protocol"]) == (5432, 5432, "tcp")
         assert (rule["cidr_blocks"], rule["ipv6_cidr_blocks"], rule["prefix_list_ids"]) == ([], [], [])
-        assert rule["security_groups"] == []
-        assert rule["self"] is True
-    expected = 1 if config.database.proxy.enabled else 0
-    assert (len(group["ingress"]), len(group["egress"])) == (expected, expected)
+    assert len(through_proxy) == (2 if config.database.proxy.enabled else 0)
+    assert len(group["ingress"]) + len(group["egress"]) == 1 + len(through_proxy)
 
 
 def test_iam_authentication_performance_insights_and_logs(stack: Stack) -> None:

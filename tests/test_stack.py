@@ -18,9 +18,12 @@ def test_provider_region_and_default_tags(stack: Stack, config: EnvironmentConfi
     }
 
 
-def test_local_state_lives_outside_the_synth_folder(stack: Stack) -> None:
+def test_local_state_lives_outside_the_synth_folder(stacks: dict[str, Stack]) -> None:
     # Terraform runs in cdktf.out/stacks/<env>; three levels up is the project root.
-    assert stack.doc["terraform"]["backend"] == {"local": {"path": f"../../../terraform-state/{stack.name}.tfstate"}}
+    for name in ("dev", "bootstrap"):
+        assert stacks[name].doc["terraform"]["backend"] == {
+            "local": {"path": f"../../../terraform-state/{name}.tfstate"}
+        }
 
 
 def test_key_is_rotated_and_kept_per_environment(stack: Stack, config: EnvironmentConfig) -> None:

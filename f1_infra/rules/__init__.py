@@ -8,13 +8,14 @@ comments refer to docs/aws-rules.md.
 from collections.abc import Callable, Iterator
 
 from f1_infra.config import EnvironmentConfig
-from f1_infra.rules import cache, cluster, database, general, monitoring, network, storage
+from f1_infra.rules import backend, cache, cluster, database, general, monitoring, network, storage
 
 Finding = tuple[str, str]
 Check = Callable[[EnvironmentConfig], Iterator[Finding]]
 
 CHECKS: tuple[Check, ...] = (
     general.check,
+    backend.check,
     network.check,
     cluster.check,
     database.check,

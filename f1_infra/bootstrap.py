@@ -1,0 +1,337 @@
+"""The bootstrap stack: Terraform Cloud workspaces and their AWS dynamic credentials.
+
+Synthesized only when some environment keeps its state in Terraform Cloud. Everything it needs
+comes from those environments' `backend` sections: organization, project, workspace, host and
+Terraform version. Its own state is local (it creates the workspaces the other stacks use).
+"""
+
+import re
+from collections.abc import Sequence
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_tfe.project import Project
+from cdktf_cdktf_provider_tfe.provider import TfeProvider
+from cdktf_cdktf_provider_tfe.variable import Variable
+from cdktf_cdktf_provider_tfe.workspace import Workspace
+from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
+from constructs import Construct
+
+from f1_infra.config import BackendConfig, EnvironmentConfig
+from f1_infra.iam import policy_document, statement
+from f1_infra.stack import state_backend
+
+BOOTSTRAP_STACK = "bootstrap"
+
+# The audience Terraform Cloud puts in the workload identity tokens it issues for AWS.
+WORKLOAD_AUDIENCE = "aws.workload.identity"
+
+# IAM service prefix of each AWS provider resource or data source type, by longest type prefix.
+# The deploy role may use exactly these services; tests/test_bootstrap.py fails when a stack uses
+# a type missing here, so a module that brings a new service also extends its deploy permissions.
+SERVICE_OF_TYPE: dict[str, str] = {
+    "aws_vpc": "ec2",
+    "aws_subnet": "ec2",
+    "aws_route": "ec2",
+    "aws_internet_gateway": "ec2",
+    "aws_egress_only_internet_gateway": "ec2",
+    "aws_nat_gateway": "ec2",
+    "aws_eip": "ec2",
+    "aws_security_group": "ec2",
+    "aws_network_acl": "ec2",
+    "aws_default_": "ec2",
+    "aws_flow_log": "ec2",
+    "aws_launch_template": "ec2",
+    "aws_ec2_": "ec2",
+    "aws_ami": "ec2",
+    "aws_availability_zones": "ec2",
+    "aws_kms_": "kms",
+    "aws_sns_": "sns",
+    "aws_cloudwatch_log_": "logs",
+    "aws_cloudwatch_metric_alarm": "cloudwatch",
+    "aws_cloudwatch_composite_alarm": "cloudwatch",
+    "aws_cloudwatch_dashboard": "cloudwatch",
+    "aws_cloudwatch_event_": "events",
+    "aws_iam_": "iam",
+    "aws_eks_": "eks",
+    "aws_db_": "rds",
+    "aws_rds_": "rds",
+    "aws_elasticache_": "elasticache",
+    "aws_s3_": "s3",
+    "aws_lb": "elasticloadbalancing",
+    "aws_alb": "elasticloadbalancing",
+    "aws_secretsmanager_": "secretsmanager",
+    "aws_autoscaling_": "autoscaling",
+    "aws_acm_": "acm",
+    "aws_ssm_": "ssm",
+}
+# Data sources that Terraform answers without calling AWS, or that need no permission.
+NO_PERMISSION_TYPES = frozenset({"aws_caller_identity", "aws_partition", "aws_region", "aws_iam_policy_document"})
+# Services whose API is global: the region condition of the other services cannot apply.
+GLOBAL_SERVICES = frozenset({"iam"})
+
+# What Terraform needs to manage the environment's roles, policies, instance profiles and the
+# EKS cluster's OIDC provider, and to hand roles to services (PassRole).
+IAM_ACTIONS = (
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:GetRole",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:ListRoleTags",
+    "iam:PassRole",
+    "iam:PutRolePolicy",
+    "iam:GetRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:ListRolePolicies",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:CreatePolicy",
+    "iam:DeletePolicy",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:ListPolicyVersions",
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicyVersion",
+    "iam:TagPolicy",
+    "iam:UntagPolicy",
+    "iam:CreateInstanceProfile",
+    "iam:DeleteInstanceProfile",
+    "iam:GetInstanceProfile",
+    "iam:AddRoleToInstanceProfile",
+    "iam:RemoveRoleFromInstanceProfile",
+    "iam:TagInstanceProfile",
+    "iam:UntagInstanceProfile",
+    "iam:CreateOpenIDConnectProvider",
+    "iam:DeleteOpenIDConnectProvider",
+    "iam:GetOpenIDConnectProvider",
+    "iam:UpdateOpenIDConnectProviderThumbprint",
+    "iam:AddClientIDToOpenIDConnectProvider",
+    "iam:RemoveClientIDFromOpenIDConnectProvider",
+    "iam:TagOpenIDConnectProvider",
+    "iam:UntagOpenIDConnectProvider",
+)
+
+# Policies that would turn a role the workspace creates into an administrator of the account.
+FORBIDDEN_MANAGED_POLICIES = ("AdministratorAccess", "IAMFullAccess", "PowerUserAccess")
+
+
+def service_of(resource_type: str) -> str | None:
+    """The IAM service that manages a resource type, or None when the table lacks it."""
+    matches = [prefix for prefix in SERVICE_OF_TYPE if resource_type.startswith(prefix)]
+    return SERVICE_OF_TYPE[max(matches, key=len)] if matches else None
+
+
+def deploy_services() -> list[str]:
+    return sorted(set(SERVICE_OF_TYPE.values()))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def trust_subject(backend: BackendConfig) -> str:
+    """The `sub` claim of every run of the workspace, plan and apply alike. Workspace names are
+    unique in an organization, so with no project named any project matches."""
+    project = backend.project or "*"
+    return f"organization:{backend.organization}:project:{project}:workspace:{backend.workspace}:run_phase:*"
+
+
+def deploy_policy(config: EnvironmentConfig, account_id: str) -> str:
+    """What the workspace's runs may do in AWS: the services the stacks use, in the environment's
+    region; IAM only on roles and policies named with the environment's prefix."""
+    iam = f"arn:{config.partition}:iam::{account_id}"
+    prefix = config.name_prefix
+    regional = [s for s in deploy_services() if s not in GLOBAL_SERVICES]
+    forbidden = [f"arn:{config.partition}:iam::aws:policy/{name}" for name in FORBIDDEN_MANAGED_POLICIES]
+    return policy_document(
+        statement(
+            "EnvironmentServices",
+            [f"{service}:*" for service in regional],
+            ["*"],
+            conditions={"StringEquals": {"aws:RequestedRegion": config.region}},
+        ),
+        statement(
+            "EnvironmentIam",
+            IAM_ACTIONS,
+            [
+                f"{iam}:role/{prefix}-*",
+                f"{iam}:policy/{prefix}-*",
+                f"{iam}:instance-profile/{prefix}-*",
+                f"{iam}:oidc-provider/oidc.eks.{config.region}.amazonaws.com/*",
+            ],
+        ),
+        statement(
+            "ReadAwsManagedPolicies",
+            ["iam:GetPolicy", "iam:GetPolicyVersion"],
+            [f"arn:{config.partition}:iam::aws:policy/*"],
+        ),
+        statement(
+            "ServiceLinkedRoles",
+            ["iam:CreateServiceLinkedRole"],
+            [f"{iam}:role/aws-service-role/*"],
+        ),
+        statement(
+            "NoAdministratorPolicies",
+            ["iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"],
+            ["*"],
+            conditions={"ArnEquals": {"iam:PolicyARN": forbidden}},
+            effect="Deny",
+        ),
+    )
+
+
+class CloudWorkspace(Construct):
+    """One environment's Terraform Cloud workspace, remote execution with a pinned Terraform,
+    and the AWS role its runs assume through dynamic provider credentials.
+
+    Attributes: ``workspace_id``, ``role_arn``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: EnvironmentConfig,
+        oidc_provider_arn: str,
+        account_id: str,
+        project_id: str | None,
+        provider: TfeProvider,
+    ) -> None:
+        super().__init__(scope, id)
+        backend = config.backend
+        workspace = Workspace(
+            self,
+            "workspace",
+            provider=provider,
+            name=backend.workspace,
+            organization=backend.organization,
+            project_id=project_id,
+            description=f"{config.name_prefix}: the {config.name} stack, deployed with `cdktf deploy {config.name}`",
+            terraform_version=backend.terraform_version,
+            # CLI-driven: `cdktf deploy` uploads cdktf.out/stacks/<env>, so the root is the upload.
+            working_directory="",
+            queue_all_runs=False,
+        )
+        WorkspaceSettings(
+            self,
+            "settings",
+            provider=provider,
+            workspace_id=workspace.id,
+            execution_mode="remote",
+            # Every apply waits for a confirmation (cdktf deploy's prompt, --auto-approve in CI).
+            auto_apply=False,
+        )
+        host = backend.hostname
+        trust = policy_document(
+            statement(
+                "TerraformCloudRuns",
+                ["sts:AssumeRoleWithWebIdentity"],
+                principal={"Federated": oidc_provider_arn},
+                conditions={
+                    "StringEquals": {f"{host}:aud": WORKLOAD_AUDIENCE},
+                    "StringLike": {f"{host}:sub": trust_subject(backend)},
+                },
+            )
+        )
+        role = IamRole(
+            self,
+            "role",
+            name=f"{config.project}-deploy-{config.name}",
+            description=f"Terraform Cloud runs of workspace {backend.workspace}",
+            assume_role_policy=trust,
+        )
+        IamRolePolicy(self, "policy", role=role.id, name="deploy", policy=deploy_policy(config, account_id))
+        for variable_id, key, value in (
+            ("provider_auth", "TFC_AWS_PROVIDER_AUTH", "true"),
+            ("run_role_arn", "TFC_AWS_RUN_ROLE_ARN", role.arn),
+        ):
+            Variable(
+                self,
+                variable_id,
+                provider=provider,
+                workspace_id=workspace.id,
+                category="env",
+                key=key,
+                value=value,
+                description="AWS dynamic provider credentials",
+            )
+        self.workspace_id: str = workspace.id
+        self.role_arn: str = role.arn
+
+
+class BootstrapStack(TerraformStack):
+    """Workspaces and dynamic credentials for every environment whose backend is Terraform Cloud.
+
+    All cloud environments are assumed to live in one AWS account (the credentials this stack is
+    deployed with); the provider's region is the first such environment's, IAM being global.
+    Attributes: ``workspaces`` (environment name -> CloudWorkspace).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, configs: Sequence[EnvironmentConfig]) -> None:
+        super().__init__(scope, id)
+        clouds = sorted((c for c in configs if c.backend.is_cloud), key=lambda c: c.name)
+        if not clouds:
+            raise ValueError("the bootstrap stack needs at least one environment with a cloud backend")
+        first = clouds[0]
+        AwsProvider(
+            self,
+            "aws",
+            region=first.region,
+            default_tags=[
+                AwsProviderDefaultTags(tags={"Project": first.project, "Environment": id, "ManagedBy": "cdktf"})
+            ],
+        )
+        state_backend(self, id, BackendConfig(type="local"))
+        account_id = DataAwsCallerIdentity(self, "caller").account_id
+
+        hosts = sorted({c.backend.hostname for c in clouds if c.backend.hostname})
+        providers: dict[str, TfeProvider] = {}
+        oidc: dict[str, str] = {}
+        for host in hosts:
+            # One provider per Terraform Cloud host; aliases only when there are several.
+            alias = _slug(host) if len(hosts) > 1 else None
+            providers[host] = TfeProvider(self, f"tfe_{_slug(host)}" if alias else "tfe", hostname=host, alias=alias)
+            oidc[host] = IamOpenidConnectProvider(
+                self, f"oidc_{_slug(host)}", url=f"https://{host}", client_id_list=[WORKLOAD_AUDIENCE]
+            ).arn
+
+        projects: dict[tuple[str, str, str], str] = {}
+        for config in clouds:
+            backend = config.backend
+            if backend.project is None:
+                continue
+            key = (backend.hostname or "", backend.organization or "", backend.project)
+            if key not in projects:
+                projects[key] = Project(
+                    self,
+                    f"project_{_slug(backend.organization or '')}_{_slug(backend.project)}",
+                    provider=providers[key[0]],
+                    organization=backend.organization,
+                    name=backend.project,
+                ).id
+
+        self.workspaces: dict[str, CloudWorkspace] = {}
+        for config in clouds:
+            backend = config.backend
+            host = backend.hostname or ""
+            project_key = (host, backend.organization or "", backend.project or "")
+            self.workspaces[config.name] = CloudWorkspace(
+                self,
+                config.name,
+                config=config,
+                oidc_provider_arn=oidc[host],
+                account_id=account_id,
+                project_id=projects.get(project_key),
+                provider=providers[host],
+            )
