@@ -18,7 +18,7 @@ export PIPENV_NOSPIN := 1
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(TOOLS)/bin:$(PATH)
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help setup synth test lint format validate docs diff deploy bench clean
+.PHONY: help setup synth test lint format validate docs addresses diff deploy bench clean
 
 help:
 	@echo "make synth            install what is missing, then synthesize every environment into cdktf.out/"
@@ -26,6 +26,7 @@ help:
 	@echo "make lint             ruff check and format check"
 	@echo "make validate         check envs/*.json without synthesizing"
 	@echo "make docs             regenerate docs/architecture.md and docs/environments.md"
+	@echo "make addresses        accept the current Terraform addresses (tests/addresses/), after review"
 	@echo "make diff ENV=dev     cdktf diff for one stack (an environment, or bootstrap)"
 	@echo "make deploy ENV=dev   cdktf deploy for one stack (an environment, or bootstrap)"
 	@echo "make bench            synth benchmark (docs/performance.md)"
@@ -63,6 +64,9 @@ validate: setup
 
 docs: setup
 	$(PIPENV) run python -m f1_infra docs
+
+addresses: setup
+	UPDATE_ADDRESSES=1 $(PIPENV) run pytest -q tests/test_addresses.py
 
 diff: setup
 	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<stack> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' ')bootstrap)"; exit 2; }
