@@ -382,6 +382,28 @@ def instance_memory_mib(instance_class: str) -> int | None:
 
 
 @dataclass(frozen=True)
+class BackendConfig:
+    """Where Terraform keeps the environment's state. Which fields are set depends on ``type``
+    (the schema's if/then branches): local has none, cloud has organization, project,
+    workspace, hostname and terraform_version, s3 has bucket, key, region and use_lockfile."""
+
+    type: str
+    organization: str | None = None
+    project: str | None = None
+    workspace: str | None = None
+    hostname: str | None = None
+    terraform_version: str | None = None
+    bucket: str | None = None
+    key: str | None = None
+    region: str | None = None
+    use_lockfile: bool | None = None
+
+    @property
+    def is_cloud(self) -> bool:
+        return self.type == "cloud"
+
+
+@dataclass(frozen=True)
 class HealthCheckConfig:
     path: str
     port: str
@@ -480,28 +502,6 @@ class MonitoringConfig:
     alarms: MonitoringAlarmsConfig
     training: TrainingConfig
     budget: BudgetConfig
-
-
-@dataclass(frozen=True)
-class BackendConfig:
-    """Where Terraform keeps the environment's state. Which fields are set depends on ``type``
-    (the schema's if/then branches): local has none, cloud has organization, project,
-    workspace, hostname and terraform_version, s3 has bucket, key, region and use_lockfile."""
-
-    type: str
-    organization: str | None = None
-    project: str | None = None
-    workspace: str | None = None
-    hostname: str | None = None
-    terraform_version: str | None = None
-    bucket: str | None = None
-    key: str | None = None
-    region: str | None = None
-    use_lockfile: bool | None = None
-
-    @property
-    def is_cloud(self) -> bool:
-        return self.type == "cloud"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from f1_infra.constructs.database import Database
 from f1_infra.constructs.encryption import EnvironmentKey
 from f1_infra.constructs.monitoring import Monitoring
 from f1_infra.constructs.network import Network
-from f1_infra.constructs.storage import Storage
+from f1_infra.constructs.storage import Storage, StorageAccess
 
 # Terraform runs in cdktf.out/stacks/<env>/: state lives next to cdktf.out, outside the folder
 # that every synth rewrites.
@@ -46,7 +46,7 @@ class PlatformStack(TerraformStack):
     """Provider, backend, the environment key and alerts topic, and the platform's modules.
 
     Attributes: ``key``, ``alerts``, ``network``, ``cluster``, ``database``, ``cache``, ``storage``,
-    ``monitoring``.
+    ``storage_access``, ``monitoring``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
@@ -79,6 +79,14 @@ class PlatformStack(TerraformStack):
         self.database = Database(self, "database", **data_stores)
         self.cache = Cache(self, "cache", **data_stores)
         self.storage = Storage(self, "storage", config=config, account_id=account_id, kms_key_arn=self.key.arn)
+        self.storage_access = StorageAccess(
+            self,
+            "storage_access",
+            config=config,
+            storage=self.storage,
+            kms_key_arn=self.key.arn,
+            oidc=self.cluster.oidc,
+        )
         self.monitoring = Monitoring(
             self,
             "monitoring",

@@ -18,6 +18,8 @@ NON_PRODUCTION_ALLOWED = {
     "CKV_AWS_293": "dev is destroyed to stop paying for it; deletion protection would block `cdktf destroy dev`",
     "CKV_AWS_37": "dev ships api, audit and authenticator control-plane logs, not the voluminous scheduler and "
     "controller-manager logs",
+    "CKV_AWS_144": "dev and staging buckets are not replicated to a second region: a copy of throw-away data "
+    "doubles its storage cost",
     "CKV_AWS_150": "dev's load balancer is destroyed with the environment; deletion protection would block "
     "`cdktf destroy dev`",
 }

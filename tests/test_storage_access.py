@@ -1,8 +1,8 @@
 """Service account access to the buckets (IRSA roles).
 
-The EKS module that provides the OIDC provider is not part of the platform stack yet, so one
-small stack with an OIDC provider of its own, the storage module and its access roles is
-synthesized once for this module.
+The roles are checked in every environment's stack, where they trust the EKS cluster's OIDC
+provider, and, for the attributes other modules read from the two constructs, in one small stack
+with an OIDC provider of its own, synthesized once for this module.
 """
 
 import json
@@ -198,3 +198,30 @@ def test_every_environment_grants_exactly_what_its_file_lists(config: Environmen
             s["Resource"][0].split(":::")[1].split("/")[0] for s in document["Statement"] if "Objects" in s["Sid"]
         }
         assert granted == set(wanted.buckets), account
+
+
+# In the platform stacks: every environment's file, wired to the cluster's OIDC provider.
+
+
+def test_platform_roles_trust_the_cluster_oidc_provider(stack: Stack, config: EnvironmentConfig) -> None:
+    oidc_arn = stack.ref("aws_iam_openid_connect_provider", "cluster/oidc_provider", "arn")
+    (issuer,) = [f"${{local.{name}}}" for name in stack.doc["locals"] if name.startswith("cluster_oidc_issuer_host")]
+    assert stack.count("aws_iam_role", "storage_access/") == len(config.storage.service_accounts)
+    for account, grants in config.storage.service_accounts.items():
+        role = stack.resource("aws_iam_role", f"storage_access/{account.replace('-', '_')}/role")
+        assert role["name"] == f"f1-analytics-{stack.name}-{account}-s3"
+        (trust,) = policy(role, "assume_role_policy")["Statement"]
+        assert trust["Principal"] == {"Federated": oidc_arn}
+        assert trust["Condition"]["StringEquals"][f"{issuer}:sub"] == (
+            f"system:serviceaccount:{grants.namespace}:{account}"
+        )
+
+
+def test_platform_role_policies_name_this_stacks_buckets_and_key(stack: Stack, config: EnvironmentConfig) -> None:
+    key = stack.ref("aws_kms_key", "kms/key", "arn")
+    for account, grants in config.storage.service_accounts.items():
+        document = role_policy(stack, account)
+        for bucket in grants.buckets:
+            objects = statement(document, f"Objects{bucket.capitalize()}")
+            assert objects["Resource"][0].startswith(bucket_arn(stack, bucket) + "/")
+        assert statement(document, "EnvironmentKey")["Resource"] == [key]

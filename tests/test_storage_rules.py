@@ -252,8 +252,10 @@ def test_the_longest_environment_names_still_fit(tmp_path: Path) -> None:
 
 
 def test_defaults_follow_the_seed_where_s3_allows_it(tmp_path: Path) -> None:
+    data = shipped("dev")
+    del data["storage"]
     path = tmp_path / "qa.json"
-    path.write_text('{"region": "eu-west-1", "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]}}')
+    path.write_text(json.dumps(data))
     storage = load_environment(path).storage
     assert storage.force_destroy is False
     assert storage.replication is None
