@@ -73,11 +73,8 @@ SERVICE_OF_TYPE: dict[str, str] = {
     "aws_route53_": "route53",
     "aws_budgets_": "budgets",
 }
-# Data sources that Terraform answers without calling AWS, or that need no permission; the
-# random provider's resources live in the state only.
-NO_PERMISSION_TYPES = frozenset(
-    {"aws_caller_identity", "aws_partition", "aws_region", "aws_iam_policy_document", "random_id", "random_password"}
-)
+# Data sources that Terraform answers without calling AWS, or that need no permission.
+NO_PERMISSION_TYPES = frozenset({"aws_caller_identity", "aws_partition", "aws_region", "aws_iam_policy_document"})
 # Services whose API is global: the region condition of the other services cannot apply.
 GLOBAL_SERVICES = frozenset({"iam"})
 
