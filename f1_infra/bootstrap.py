@@ -74,7 +74,9 @@ SERVICE_OF_TYPE: dict[str, str] = {
     "aws_budgets_": "budgets",
 }
 # Data sources that Terraform answers without calling AWS, or that need no permission.
-NO_PERMISSION_TYPES = frozenset({"aws_caller_identity", "aws_partition", "aws_region", "aws_iam_policy_document"})
+NO_PERMISSION_TYPES = frozenset(
+    {"aws_caller_identity", "aws_partition", "aws_region", "aws_iam_policy_document", "aws_elb_service_account"}
+)
 # Services whose API is global: the region condition of the other services cannot apply.
 GLOBAL_SERVICES = frozenset({"iam"})
 

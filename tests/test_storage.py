@@ -112,7 +112,11 @@ def test_logs_bucket_policy_lets_the_load_balancer_deliver_under_its_prefix(stac
     account = stack.data_ref("aws_caller_identity", "caller", "account_id")
     elb = statement(document, "ElbAccessLogs")
     assert elb["Effect"] == "Allow"
-    assert elb["Principal"] == {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    # us-west-2 predates the log-delivery service principal: its regional ELB account delivers.
+    assert elb["Principal"] == {
+        "Service": "logdelivery.elasticloadbalancing.amazonaws.com",
+        "AWS": stack.data_ref("aws_elb_service_account", "storage/elb_account", "arn"),
+    }
     assert elb["Action"] == ["s3:PutObject"]
     assert elb["Resource"] == [f"{bucket_ref(stack, 'logs', 'arn')}/alb/AWSLogs/{account}/*"]
 

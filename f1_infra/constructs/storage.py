@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cdktf import TerraformProvider, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
@@ -72,6 +73,19 @@ PROTECTED_BUCKETS = ("models", "backups")
 MIN_TLS_VERSION = "1.2"
 ACCESS_LOG_PREFIX = "s3-access"
 ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
+# Regions opened before August 2022 deliver load balancer logs from a regional Elastic Load
+# Balancing account, not the log-delivery service principal; without that account in the bucket
+# policy the load balancer's creation fails with "Access Denied for bucket". Newer regions have no
+# such account (the provider's aws_elb_service_account refuses them).
+ELB_ACCOUNT_REGIONS = frozenset(
+    {
+        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
+        "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+        "ap-southeast-3", "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3",
+        "eu-south-1", "eu-north-1", "me-south-1", "sa-east-1", "us-gov-west-1", "us-gov-east-1",
+        "cn-north-1", "cn-northwest-1",
+    }
+)  # fmt: skip
 S3_LOG_DELIVERY = "logging.s3.amazonaws.com"
 DR_PROVIDER_ALIAS = "storage_replica"
 
@@ -287,6 +301,14 @@ def server_access_log_statement(target_arn: str, account_id: str, sources: Seque
     )
 
 
+def elb_log_principal(scope: Construct, region: str) -> dict[str, Any]:
+    """Who delivers load balancer access logs in a region (rule 8)."""
+    principal: dict[str, Any] = {"Service": ELB_LOG_DELIVERY}
+    if region in ELB_ACCOUNT_REGIONS:
+        principal["AWS"] = DataAwsElbServiceAccount(scope, "elb_account").arn
+    return principal
+
+
 class Storage(Construct):
     """The environment's buckets: ML model artifacts, backups, and logs (load balancer access
     logs and S3 server access logs), named <prefix>-<name>-<random suffix>; and, when the file
@@ -321,7 +343,7 @@ class Storage(Construct):
             "ElbAccessLogs",
             ["s3:PutObject"],
             [f"{logs.arn}/{storage.alb_log_prefix}/AWSLogs/{account_id}/*"],
-            principal={"Service": ELB_LOG_DELIVERY},
+            principal=elb_log_principal(self, config.region),
         )
         sources = [self.buckets[k].arn for k in LOGGED_BUCKETS]
         logs_policy = logs.attach_policy(alb_statement, server_access_log_statement(logs.arn, account_id, sources))
