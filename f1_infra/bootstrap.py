@@ -68,6 +68,10 @@ SERVICE_OF_TYPE: dict[str, str] = {
     "aws_autoscaling_": "autoscaling",
     "aws_acm_": "acm",
     "aws_ssm_": "ssm",
+    "aws_sqs_": "sqs",
+    "aws_wafv2_": "wafv2",
+    "aws_route53_": "route53",
+    "aws_budgets_": "budgets",
 }
 # Data sources that Terraform answers without calling AWS, or that need no permission.
 NO_PERMISSION_TYPES = frozenset(

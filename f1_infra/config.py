@@ -404,6 +404,107 @@ class BackendConfig:
 
 
 @dataclass(frozen=True)
+class HealthCheckConfig:
+    path: str
+    port: str
+    interval_seconds: int
+    timeout_seconds: int
+    healthy_threshold: int
+    unhealthy_threshold: int
+    matcher: str
+
+
+@dataclass(frozen=True)
+class TargetGroupConfig:
+    name_prefix: str
+    port: int
+    deregistration_delay_seconds: int
+    health_check: HealthCheckConfig
+
+
+@dataclass(frozen=True)
+class TargetGroups:
+    api: TargetGroupConfig
+    frontend: TargetGroupConfig
+
+    def items(self) -> Iterator[tuple[str, TargetGroupConfig]]:
+        yield "api", self.api
+        yield "frontend", self.frontend
+
+
+@dataclass(frozen=True)
+class CertificateConfig:
+    """An existing ACM certificate (arn), one to create (domain + hosted_zone_id), or neither:
+    then the ARN is a Terraform variable."""
+
+    arn: str | None
+    domain: str | None
+    hosted_zone_id: str | None
+
+
+@dataclass(frozen=True)
+class WafConfig:
+    managed_rule_groups: tuple[str, ...]
+    rate_limit_per_5_minutes: int
+    log_retention_days: int
+
+
+@dataclass(frozen=True)
+class AlbConfig:
+    name: str
+    deletion_protection: bool
+    idle_timeout_seconds: int
+    ingress_cidrs: tuple[str, ...]
+    certificate: CertificateConfig
+    target_groups: TargetGroups
+    waf: WafConfig
+
+
+@dataclass(frozen=True)
+class MonitoringAlarmsConfig:
+    period_seconds: int
+    evaluation_periods: int
+    response_time_p95_seconds: float
+    response_time_p99_seconds: float
+    error_rate_percent: float
+    unhealthy_hosts: int
+    prediction_accuracy_min_percent: float
+    training_duration_max_minutes: float
+    ingestion_errors: int
+    ingestion_period_seconds: int
+    ingestion_stalled_periods: int
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    schedule: str
+    enabled: bool
+    visibility_timeout_seconds: int
+    message_retention_seconds: int
+    max_receive_count: int
+    namespace: str
+    service_account: str
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    monthly_limit_usd: float
+    actual_threshold_percent: float
+    forecast_threshold_percent: float
+    filter_by_environment_tag: bool
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    alb: AlbConfig
+    log_retention_days: int
+    custom_metrics_namespace: str
+    alarms: MonitoringAlarmsConfig
+    training: TrainingConfig
+    budget: BudgetConfig
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     """One environment file, validated, with every default filled in."""
 
@@ -421,6 +522,7 @@ class EnvironmentConfig:
     database: DatabaseConfig
     cache: CacheConfig
     storage: StorageConfig
+    monitoring: MonitoringConfig
 
     @property
     def name_prefix(self) -> str:

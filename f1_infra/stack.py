@@ -12,6 +12,7 @@ from f1_infra.constructs.cache import Cache
 from f1_infra.constructs.cluster import Cluster
 from f1_infra.constructs.database import Database
 from f1_infra.constructs.encryption import EnvironmentKey
+from f1_infra.constructs.monitoring import Monitoring
 from f1_infra.constructs.network import Network
 from f1_infra.constructs.storage import Storage, StorageAccess
 
@@ -45,7 +46,7 @@ class PlatformStack(TerraformStack):
     """Provider, backend, the environment key and alerts topic, and the platform's modules.
 
     Attributes: ``key``, ``alerts``, ``network``, ``cluster``, ``database``, ``cache``, ``storage``,
-    ``storage_access``.
+    ``storage_access``, ``monitoring``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
@@ -86,6 +87,20 @@ class PlatformStack(TerraformStack):
             kms_key_arn=self.key.arn,
             oidc=self.cluster.oidc,
         )
+        self.monitoring = Monitoring(
+            self,
+            "monitoring",
+            config=config,
+            account_id=account_id,
+            kms_key_arn=self.key.arn,
+            alerts_topic_arn=self.alerts.topic_arn,
+            network=self.network,
+            storage=self.storage,
+            database=self.database,
+            cache=self.cache,
+        )
+        self.monitoring.admit_to_targets(self.cluster.node_security_group_id)
+        self.monitoring.add_training_consumer_role(self.cluster.oidc)
 
         outputs = {
             "kms_key_arn": self.key.arn,
@@ -106,6 +121,10 @@ class PlatformStack(TerraformStack):
             "models_bucket_name": self.storage.models_bucket_name,
             "backup_bucket_name": self.storage.backup_bucket_name,
             "logs_bucket_name": self.storage.logs_bucket_name,
+            "alb_dns_name": self.monitoring.alb_dns_name,
+            "dashboard_url": self.monitoring.dashboard_url,
+            "training_queue_url": self.monitoring.training_queue_url,
+            "training_consumer_role_arn": self.monitoring.training_consumer_role_arn,
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)

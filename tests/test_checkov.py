@@ -20,6 +20,8 @@ NON_PRODUCTION_ALLOWED = {
     "controller-manager logs",
     "CKV_AWS_144": "dev and staging buckets are not replicated to a second region: a copy of throw-away data "
     "doubles its storage cost",
+    "CKV_AWS_150": "dev's load balancer is destroyed with the environment; deletion protection would block "
+    "`cdktf destroy dev`",
 }
 
 

@@ -116,6 +116,7 @@ def rules_of(stack: Stack, type_: str, group: str) -> dict[str, dict]:
 def test_security_group_rules_are_minimal(stack: Stack, config: EnvironmentConfig) -> None:
     cluster_sg = stack.ref("aws_security_group", "cluster/cluster_security_group")
     node_sg = stack.ref("aws_security_group", "cluster/node_security_group")
+    alb_sg = stack.ref("aws_security_group", "monitoring/alb_security_group")
     ingress = "aws_vpc_security_group_ingress_rule"
     egress = "aws_vpc_security_group_egress_rule"
 
@@ -130,6 +131,11 @@ def test_security_group_rules_are_minimal(stack: Stack, config: EnvironmentConfi
         "nodes_from_cluster_webhooks": ("tcp", 443, 443, cluster_sg),
         "nodes_from_cluster_kubelet": ("tcp", 10250, 10250, cluster_sg),
         "nodes_from_nodes": ("-1", None, None, node_sg),
+        # The load balancer reaches the pods (monitoring module), on the target groups' ports only.
+        **{
+            f"targets_from_alb_{g.port}": ("tcp", g.port, g.port, alb_sg)
+            for _, g in config.monitoring.alb.target_groups.items()
+        },
     }
     assert {k: shape(r) for k, r in rules_of(stack, egress, "cluster_security_group").items()} == {
         "cluster_to_nodes_webhooks": ("tcp", 443, 443, node_sg),

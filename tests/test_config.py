@@ -209,7 +209,14 @@ def test_empty_object_names_every_required_setting(tmp_path: Path) -> None:
     path.write_text("{}")
     with pytest.raises(ConfigError) as caught:
         load_environment(path)
-    assert [p.pointer for p in caught.value.problems] == ["/region", "/network", "/cluster", "/database", "/cache"]
+    assert [p.pointer for p in caught.value.problems] == [
+        "/region",
+        "/network",
+        "/cluster",
+        "/database",
+        "/cache",
+        "/monitoring",
+    ]
 
 
 def test_names_must_leave_room_for_resource_suffixes(tmp_path: Path) -> None:
@@ -286,6 +293,11 @@ def test_defaults_are_filled_in(tmp_path: Path) -> None:
                 "cluster": {"node_groups": {"general": {"instance_types": ["m5.large"], **SIZES}}},
                 "database": {"instance_class": "db.t4g.micro", "multi_az": False, "backup_retention_days": 1},
                 "cache": {"node_type": "cache.t4g.micro"},
+                "monitoring": {
+                    "log_retention_days": 30,
+                    "custom_metrics_namespace": "F1Analytics/qa",
+                    "budget": {"monthly_limit_usd": 100},
+                },
             }
         )
     )

@@ -62,7 +62,9 @@ def test_key_policy_lets_logs_alarms_and_events_use_the_key(stack: Stack) -> Non
     }
 
     publishers = statement(document, "AlarmAndEventPublishers")
-    assert publishers["Principal"] == {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]}
+    assert publishers["Principal"] == {
+        "Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"]
+    }
     assert publishers["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
 
 

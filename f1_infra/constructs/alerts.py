@@ -22,7 +22,7 @@ OWNER_ACTIONS = (
 
 class Alerts(Construct):
     """A KMS-encrypted topic, publishable by this account's CloudWatch alarms and EventBridge
-    rules, with the e-mail subscriptions of the environment file.
+    rules and AWS Budgets, with the e-mail subscriptions of the environment file.
 
     Attributes: ``topic_arn``.
     """
@@ -59,6 +59,13 @@ class Alerts(Construct):
                     ["sns:Publish"],
                     [topic.arn],
                     principal={"Service": "events.amazonaws.com"},
+                    conditions={"StringEquals": {"aws:SourceAccount": account_id}},
+                ),
+                statement(
+                    "BudgetNotifications",
+                    ["sns:Publish"],
+                    [topic.arn],
+                    principal={"Service": "budgets.amazonaws.com"},
                     conditions={"StringEquals": {"aws:SourceAccount": account_id}},
                 ),
             ),

@@ -36,15 +36,15 @@ ACCOUNT_KEY_ACTIONS = (
 
 LOGS_KEY_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
 
-# CloudWatch alarms and EventBridge publish to the KMS-encrypted alerts topic; without these
-# grants their notifications are dropped silently.
-PUBLISHER_SERVICES = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
+# CloudWatch alarms, EventBridge and AWS Budgets publish to the KMS-encrypted alerts topic (and
+# EventBridge to the training queue); without these grants their messages are dropped silently.
+PUBLISHER_SERVICES = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com")
 PUBLISHER_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 
 
 class EnvironmentKey(Construct):
     """One symmetric key per environment, rotated yearly, usable by CloudWatch Logs, SNS,
-    CloudWatch alarms and EventBridge.
+    CloudWatch alarms, EventBridge and AWS Budgets.
 
     Attributes: ``arn``, ``key_id``.
     """

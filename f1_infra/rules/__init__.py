@@ -8,7 +8,7 @@ comments refer to docs/aws-rules.md.
 from collections.abc import Callable, Iterator
 
 from f1_infra.config import EnvironmentConfig
-from f1_infra.rules import backend, cache, cluster, database, general, network, storage
+from f1_infra.rules import backend, cache, cluster, database, general, monitoring, network, storage
 
 Finding = tuple[str, str]
 Check = Callable[[EnvironmentConfig], Iterator[Finding]]
@@ -21,6 +21,7 @@ CHECKS: tuple[Check, ...] = (
     database.check,
     cache.check,
     storage.check,
+    monitoring.check,
 )
 
 
