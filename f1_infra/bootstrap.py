@@ -78,7 +78,17 @@ NO_PERMISSION_TYPES = frozenset(
     {"aws_caller_identity", "aws_partition", "aws_region", "aws_iam_policy_document", "aws_elb_service_account"}
 )
 # Services whose API is global: the region condition of the other services cannot apply.
-GLOBAL_SERVICES = frozenset({"iam"})
+# Budgets and Route 53 answer from us-east-1 whatever the environment's region, so the region
+# condition would deny them; each gets its own statement scoped by resource instead.
+GLOBAL_SERVICES = frozenset({"iam", "budgets", "route53"})
+BUDGET_ACTIONS = (
+    "budgets:ViewBudget",
+    "budgets:ModifyBudget",
+    "budgets:ListTagsForResource",
+    "budgets:TagResource",
+    "budgets:UntagResource",
+)
+DNS_ACTIONS = ("route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets")
 
 # What Terraform needs to manage the environment's roles, policies, instance profiles and the
 # EKS cluster's OIDC provider, and to hand roles to services (PassRole).
@@ -159,6 +169,15 @@ def deploy_policy(config: EnvironmentConfig, account_id: str) -> str:
     prefix = config.name_prefix
     regional = [s for s in deploy_services() if s not in GLOBAL_SERVICES]
     forbidden = [f"arn:{config.partition}:iam::aws:policy/{name}" for name in FORBIDDEN_MANAGED_POLICIES]
+    zone = config.monitoring.alb.certificate.hosted_zone_id
+    dns = (
+        [
+            statement("EnvironmentDns", DNS_ACTIONS, [f"arn:{config.partition}:route53:::hostedzone/{zone}"]),
+            statement("DnsChangeStatus", ["route53:GetChange"], [f"arn:{config.partition}:route53:::change/*"]),
+        ]
+        if zone
+        else []
+    )
     return policy_document(
         statement(
             "EnvironmentServices",
@@ -166,6 +185,12 @@ def deploy_policy(config: EnvironmentConfig, account_id: str) -> str:
             ["*"],
             conditions={"StringEquals": {"aws:RequestedRegion": config.region}},
         ),
+        statement(
+            "EnvironmentBudgets",
+            BUDGET_ACTIONS,
+            [f"arn:{config.partition}:budgets::{account_id}:budget/{prefix}-*"],
+        ),
+        *dns,
         statement(
             "EnvironmentIam",
             IAM_ACTIONS,

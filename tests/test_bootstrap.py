@@ -107,6 +107,14 @@ def test_deploy_permissions_stay_in_the_environment(
     assert services["Condition"] == {"StringEquals": {"aws:RequestedRegion": configs[env].region}}
     assert not any(action.startswith("iam:") for action in services["Action"])
 
+    # Budgets is a global API: outside the region condition, limited to the environment's budgets.
+    assert not any(action.startswith(("budgets:", "route53:")) for action in services["Action"])
+    budgets = statement(document, "EnvironmentBudgets")
+    assert budgets["Resource"] == [f"arn:aws:budgets::{account}:budget/f1-analytics-{env}-*"]
+    assert "budgets:ModifyBudget" in budgets["Action"]
+    # No shipped environment creates its certificate, so no DNS permissions at all.
+    assert not [s for s in document["Statement"] if s["Sid"].startswith("EnvironmentDns")]
+
     iam = statement(document, "EnvironmentIam")
     assert "iam:*" not in iam["Action"]
     assert "iam:PassRole" in iam["Action"]
