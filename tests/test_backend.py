@@ -9,8 +9,8 @@ from cdktf import App, TerraformStack
 
 from f1_infra.config import DEFAULT_ENVS_DIR, ConfigError, load_environment, load_environments
 from f1_infra.stack import state_backend
+from tests.envfiles import Mutation, problems, set_at, shipped
 from tests.synth import Stack
-from tests.test_config import Mutation, problems, set_at, shipped
 
 S3 = {"type": "s3", "bucket": "f1-analytics-terraform-state", "key": "f1-analytics/qa.tfstate", "region": "us-east-1"}
 

@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 
 from f1_infra.config import load_environment
-from tests.test_config import Mutation, set_at, shipped
-from tests.test_database_rules import findings, several
+from tests.envfiles import Mutation, combine, findings, set_at, shipped
 
 
 def cache(*keys: str, value: object) -> Mutation:
@@ -47,7 +46,7 @@ CASES: list[tuple[str, str, Mutation, str, str]] = [
     (
         "valkey version",
         "dev",
-        several(cache("engine", value="valkey"), cache("engine_version", value="7.1")),
+        combine(cache("engine", value="valkey"), cache("engine_version", value="7.1")),
         "/cache/engine_version",
         "valkey 7.1 cannot be created; use one of 7.2, 8.0, 8.1",
     ),
@@ -61,14 +60,14 @@ CASES: list[tuple[str, str, Mutation, str, str]] = [
     (
         "multi-az without failover",
         "dev",
-        several(cache("automatic_failover", value=False), cache("cluster_mode", value=False), cache("shards", value=1)),
+        combine(cache("automatic_failover", value=False), cache("cluster_mode", value=False), cache("shards", value=1)),
         "/cache/multi_az",
         "needs automatic_failover: true",
     ),
     (
         "cluster mode without failover",
         "dev",
-        several(cache("automatic_failover", value=False), cache("multi_az", value=False)),
+        combine(cache("automatic_failover", value=False), cache("multi_az", value=False)),
         "/cache/automatic_failover",
         "must be true with cluster_mode",
     ),
@@ -82,7 +81,7 @@ CASES: list[tuple[str, str, Mutation, str, str]] = [
     (
         "failover without replicas outside cluster mode",
         "dev",
-        several(
+        combine(
             cache("cluster_mode", value=False),
             cache("shards", value=1),
             cache("replicas_per_shard", value=0),
@@ -122,7 +121,7 @@ CASES: list[tuple[str, str, Mutation, str, str]] = [
     (
         "window across the week's end overlaps",
         "dev",
-        several(
+        combine(
             cache("snapshot_window", value="00:00-01:00"), cache("maintenance_window", value="sun:23:30-mon:00:30")
         ),
         "/cache/maintenance_window",
@@ -165,8 +164,8 @@ def test_each_rule_reports_pointer_and_message(
 @pytest.mark.parametrize(
     ("mutate", "family"),
     [
-        (several(cache("engine", value="valkey"), cache("engine_version", value="8.0")), "valkey8"),
-        (several(cache("engine", value="valkey"), cache("engine_version", value="7.2")), "valkey7"),
+        (combine(cache("engine", value="valkey"), cache("engine_version", value="8.0")), "valkey8"),
+        (combine(cache("engine", value="valkey"), cache("engine_version", value="7.2")), "valkey7"),
         (cache("engine_version", value="7.0"), "redis7"),
     ],
 )
@@ -180,7 +179,7 @@ def test_parameter_group_family_follows_engine_and_version(tmp_path: Path, mutat
 
 def test_cluster_mode_off_uses_one_shard_of_nodes(tmp_path: Path) -> None:
     data = shipped("dev")
-    several(cache("cluster_mode", value=False), cache("shards", value=1), cache("auth_token_length", value=128))(data)
+    combine(cache("cluster_mode", value=False), cache("shards", value=1), cache("auth_token_length", value=128))(data)
     path = tmp_path / "dev.json"
     path.write_text(json.dumps(data))
     config = load_environment(path).cache

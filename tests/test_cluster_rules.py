@@ -9,7 +9,7 @@ import pytest
 
 from f1_infra.config import ConfigError, load_environment
 from f1_infra.rules import cluster as rules
-from tests.test_config import Mutation, problems, set_at, shipped
+from tests.envfiles import Mutation, combine, problems, set_at, shipped
 
 TODAY = datetime.date(2026, 11, 26)
 
@@ -22,14 +22,6 @@ def pinned_today(monkeypatch: pytest.MonkeyPatch) -> None:
 def group(name: str, **changes: Any) -> Mutation:
     def mutate(data: dict[str, Any]) -> None:
         data["cluster"]["node_groups"][name].update(changes)
-
-    return mutate
-
-
-def both(*mutations: Mutation) -> Mutation:
-    def mutate(data: dict[str, Any]) -> None:
-        for mutation in mutations:
-            mutation(data)
 
     return mutate
 
@@ -73,7 +65,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ),
     (
         "public endpoint open to the internet in production",
-        both(PROD, set_at("cluster", "public_access_cidrs", value=["203.0.113.0/24", "0.0.0.0/0"])),
+        combine(PROD, set_at("cluster", "public_access_cidrs", value=["203.0.113.0/24", "0.0.0.0/0"])),
         "/cluster/public_access_cidrs/1",
         "0.0.0.0/0 opens the Kubernetes API endpoint to the whole internet, which production refuses",
     ),
@@ -213,7 +205,7 @@ def accepted(tmp_path: Path, mutate: Mutation) -> None:
     "mutate",
     [
         pytest.param(
-            both(
+            combine(
                 set_at("cluster", "kubernetes_version", value="1.33"),
                 set_at("cluster", "allow_extended_support", value=True),
             ),

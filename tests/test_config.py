@@ -5,9 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,43 +17,7 @@ from f1_infra.config import (
     load_environment,
     load_environments,
 )
-
-Mutation = Callable[[dict[str, Any]], None]
-
-
-def shipped(name: str = "dev") -> dict[str, Any]:
-    return json.loads((DEFAULT_ENVS_DIR / f"{name}.json").read_text())
-
-
-def problems(tmp_path: Path, mutate: Mutation, name: str = "dev") -> list[tuple[str, str]]:
-    data = shipped()
-    mutate(data)
-    path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps(data))
-    with pytest.raises(ConfigError) as caught:
-        load_environment(path)
-    assert all(p.file == str(path) for p in caught.value.problems)
-    return [(p.pointer, p.message) for p in caught.value.problems]
-
-
-def set_at(*keys: str, value: Any) -> Mutation:
-    def mutate(data: dict[str, Any]) -> None:
-        node = data
-        for key in keys[:-1]:
-            node = node.setdefault(key, {})
-        node[keys[-1]] = value
-
-    return mutate
-
-
-def delete(*keys: str) -> Mutation:
-    def mutate(data: dict[str, Any]) -> None:
-        node = data
-        for key in keys[:-1]:
-            node = node[key]
-        del node[keys[-1]]
-
-    return mutate
+from tests.envfiles import Mutation, delete, problems, set_at, shipped
 
 
 def subnets(public: list[str], private: list[str], database: list[str]) -> Mutation:

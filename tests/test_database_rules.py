@@ -5,30 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from f1_infra.config import ConfigError, load_environment
-from tests.test_config import Mutation, set_at, shipped
-
-
-def findings(tmp_path: Path, mutate: Mutation, env: str = "dev") -> list[tuple[str, str]]:
-    data = shipped(env)
-    mutate(data)
-    path = tmp_path / f"{env}.json"
-    path.write_text(json.dumps(data))
-    with pytest.raises(ConfigError) as caught:
-        load_environment(path)
-    return [(p.pointer, p.message) for p in caught.value.problems]
+from f1_infra.config import load_environment
+from tests.envfiles import Mutation, combine, findings, set_at, shipped
 
 
 def db(*keys: str, value: object) -> Mutation:
     return set_at("database", *keys, value=value)
-
-
-def several(*mutations: Mutation) -> Mutation:
-    def mutate(data: dict) -> None:
-        for mutation in mutations:
-            mutation(data)
-
-    return mutate
 
 
 CASES: list[tuple[str, str, Mutation, str, str]] = [
@@ -63,7 +45,7 @@ CASES: list[tuple[str, str, Mutation, str, str]] = [
     (
         "window across midnight overlaps",
         "dev",
-        several(db("backup_window", value="23:30-00:30"), db("maintenance_window", value="mon:00:00-mon:01:00")),
+        combine(db("backup_window", value="23:30-00:30"), db("maintenance_window", value="mon:00:00-mon:01:00")),
         "/database/maintenance_window",
         "overlaps the daily backup_window '23:30-00:30'",
     ),
@@ -187,7 +169,7 @@ def test_each_rule_reports_pointer_and_message(
         (db("maintenance_window", value="sun:04:00-sun:04:30"), "dev"),
         (db("deletion_protection", value=False), "staging"),
         (
-            several(
+            combine(
                 db("instance_class", value="db.x2g.large"),
                 db("alarms", value={"connections": 100, "freeable_memory_mb": 512}),
             ),

@@ -9,7 +9,7 @@ import pytest
 
 from f1_infra.config import load_environment
 from f1_infra.rules.monitoring import schedule_problem
-from tests.test_config import Mutation, delete, problems, set_at, shipped
+from tests.envfiles import Mutation, delete, problems, set_at, shipped
 
 CERTIFICATE = "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
 

@@ -8,7 +8,7 @@ import pytest
 
 from f1_infra.config import load_environment
 from f1_infra.rules.storage import bucket_name_problems
-from tests.test_config import Mutation, problems, set_at, shipped
+from tests.envfiles import Mutation, problems, set_at, shipped
 
 
 def lifecycle(bucket: str, **values: Any) -> Mutation:

@@ -1,0 +1,65 @@
+"""Building invalid environment files in tests: mutations of the shipped files, and the
+problems the loader reports for them."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from f1_infra.config import DEFAULT_ENVS_DIR, ConfigError, load_environment
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def shipped(name: str = "dev") -> dict[str, Any]:
+    return json.loads((DEFAULT_ENVS_DIR / f"{name}.json").read_text())
+
+
+def findings(
+    tmp_path: Path, mutate: Mutation, env: str = "dev", *, file_name: str | None = None
+) -> list[tuple[str, str]]:
+    """(pointer, message) of every problem of the shipped `env` file after `mutate`, saved as
+    `<file_name or env>.json`."""
+    data = shipped(env)
+    mutate(data)
+    path = tmp_path / f"{file_name or env}.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ConfigError) as caught:
+        load_environment(path)
+    assert all(p.file == str(path) for p in caught.value.problems)
+    return [(p.pointer, p.message) for p in caught.value.problems]
+
+
+def problems(tmp_path: Path, mutate: Mutation, name: str = "dev") -> list[tuple[str, str]]:
+    """The problems of the shipped dev file after `mutate`, saved as `<name>.json`."""
+    return findings(tmp_path, mutate, "dev", file_name=name)
+
+
+def set_at(*keys: str, value: Any) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        node = data
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+
+    return mutate
+
+
+def delete(*keys: str) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        node = data
+        for key in keys[:-1]:
+            node = node[key]
+        del node[keys[-1]]
+
+    return mutate
+
+
+def combine(*mutations: Mutation) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        for mutation in mutations:
+            mutation(data)
+
+    return mutate
