@@ -53,3 +53,17 @@ def test_other_environments_fail_only_cost_driven_checks(checkov: dict[str, dict
     assert checkov[env]["passed"]
     unexpected = [f for f in checkov[env]["failed"] if f.split()[0] not in NON_PRODUCTION_ALLOWED]
     assert unexpected == []
+
+
+def test_bootstrap_passes_every_check(checkov: dict[str, dict[str, list[str]]]) -> None:
+    assert checkov["bootstrap"]["passed"]
+    assert checkov["bootstrap"]["failed"] == []
+
+
+def test_every_skip_gives_its_reason() -> None:
+    lines = (PROJECT_ROOT / ".checkov.yaml").read_text().splitlines()
+    skips = [i for i, line in enumerate(lines) if line.strip().startswith("- ")]
+    assert skips
+    for i in skips:
+        assert lines[i - 1].strip().startswith("#"), f"no reason above {lines[i].strip()}"
+    assert all(reason.strip() for reason in NON_PRODUCTION_ALLOWED.values())
