@@ -1,11 +1,14 @@
 """`python -m f1_infra validate FILE...`: check environment files without synthesizing.
 `python -m f1_infra docs [--check]`: regenerate docs/architecture.md and docs/environments.md.
+`python -m f1_infra cloud-environments`: the environments kept in Terraform Cloud, as a JSON list
+(the matrix of the pull-request workflow's `cdktf diff` job).
 
 validate exits 0 when every file is valid, 2 when any is not (each problem on stderr), so it
 works as a pre-commit hook. docs --check exits 1 when a generated document is out of date.
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -19,9 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
     docs = commands.add_parser("docs", help="regenerate the generated documents in docs/")
     docs.add_argument("--check", action="store_true", help="only report out-of-date documents (exit 1)")
+    commands.add_parser("cloud-environments", help="print the Terraform Cloud environments as a JSON list")
     args = parser.parse_args(argv)
     if args.command == "docs":
         return _docs(check=args.check)
+    if args.command == "cloud-environments":
+        return _cloud_environments()
 
     files = [f for f in args.files if f.name != "schema.json"]
     try:
@@ -34,8 +40,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _cloud_environments() -> int:
+    try:
+        configs = load_environments(environments_dir())
+    except ConfigError as exc:
+        report(exc, sys.stderr)
+        return 2
+    print(json.dumps([c.name for c in configs if c.backend.type == "cloud"]))
+    return 0
+
+
 def _docs(*, check: bool) -> int:
-    import json
     import tempfile
 
     from f1_infra import docs

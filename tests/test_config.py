@@ -347,3 +347,9 @@ def test_validate_command(tmp_path: Path) -> None:
         sorted(json.loads((DEFAULT_ENVS_DIR / "schema.json").read_text())["properties"])
     )
     assert "Traceback" not in failed.stderr
+
+
+def test_cloud_environments_command_lists_terraform_cloud_stacks_only() -> None:
+    listed = run(["-m", "f1_infra", "cloud-environments"])
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == ["prod", "staging"]
