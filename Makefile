@@ -29,7 +29,7 @@ help:
 	@echo "make addresses        accept the current Terraform addresses (tests/addresses/), after review"
 	@echo "make diff ENV=dev     cdktf diff for one stack (an environment, or bootstrap)"
 	@echo "make deploy ENV=dev   cdktf deploy for one stack (an environment, or bootstrap)"
-	@echo "make bench            synth benchmark (docs/performance.md)"
+	@echo "make bench            synth and test-suite benchmarks (docs/performance.md)"
 
 setup: .venv/.synced node_modules/.synced
 
@@ -78,6 +78,7 @@ deploy: setup
 
 bench: setup
 	$(PIPENV) run python bench/synth.py
+	$(PIPENV) run python bench/suite.py
 
 clean:
 	rm -rf cdktf.out .pytest_cache .ruff_cache
