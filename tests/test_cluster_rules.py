@@ -9,7 +9,7 @@ import pytest
 
 from f1_infra.config import ConfigError, load_environment
 from f1_infra.rules import cluster as rules
-from tests.envfiles import Mutation, combine, problems, set_at, shipped
+from tests.envfiles import Mutation, combine, findings, problems, set_at, shipped
 
 TODAY = datetime.date(2026, 11, 26)
 
@@ -80,6 +80,12 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         set_at("cluster", "admin_principal_arns", value=["arn:aws:sts::123456789012:assumed-role/Admin/jane"]),
         "/cluster/admin_principal_arns/0",
         "is not an IAM role or user ARN; access entries need arn:aws:iam::<12-digit account>:role/<name>",
+    ),
+    (
+        "node role as admin",
+        set_at("cluster", "admin_principal_arns", value=["arn:aws:iam::123456789012:role/f1-analytics-dev-eks-node"]),
+        "/cluster/admin_principal_arns/0",
+        "is the node role, which EKS gives an access entry of its own",
     ),
     (
         "principal arn with short account",
@@ -263,3 +269,13 @@ def test_the_version_table_is_dated_and_consistent() -> None:
 )
 def test_architecture_of_instance_types(instance_type: str, arch: str) -> None:
     assert rules.architecture(instance_type) == arch
+
+
+def test_the_deploy_role_of_a_cloud_environment_already_has_access(tmp_path: Path) -> None:
+    deploy_role = "arn:aws:iam::123456789012:role/f1-analytics-deploy-prod"
+    found = findings(tmp_path, set_at("cluster", "admin_principal_arns", value=[deploy_role]), "prod")
+    assert (
+        "/cluster/admin_principal_arns/0",
+        f"{deploy_role!r} is the Terraform Cloud deploy role, which creates the cluster and so already gets "
+        "cluster-admin access (bootstrap_cluster_creator_admin_permissions); remove it",
+    ) in found

@@ -139,6 +139,22 @@ def _admins(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
             )
         elif match[1] != config.partition:
             yield where, f"{arn!r} is in partition {match[1]!r} but region {config.region} is in {config.partition!r}"
+        else:
+            yield from _duplicate_entry(config, where, arn)
+
+
+def _duplicate_entry(config: EnvironmentConfig, where: str, arn: str) -> Iterator[tuple[str, str]]:
+    """Roles that EKS gives an access entry itself: listing one fails the apply with "access entry
+    resource is already in use" (rule 26)."""
+    role = arn.rsplit(":", 1)[-1]
+    if role == f"role/{config.name_prefix}-eks-node":
+        yield where, f"{arn!r} is the node role, which EKS gives an access entry of its own; remove it"
+    elif config.backend.type == "cloud" and role == f"role/{config.project}-deploy-{config.name}":
+        yield (
+            where,
+            f"{arn!r} is the Terraform Cloud deploy role, which creates the cluster and so already gets "
+            "cluster-admin access (bootstrap_cluster_creator_admin_permissions); remove it",
+        )
 
 
 def _node_group(config: EnvironmentConfig, name: str, group: NodeGroupConfig) -> Iterator[tuple[str, str]]:
