@@ -110,7 +110,9 @@ def test_snapshots_and_maintenance(stack: Stack) -> None:
     assert body["snapshot_retention_limit"] == 5
     assert body["snapshot_window"] == "05:00-06:00"
     assert body["maintenance_window"] == "sun:06:30-sun:07:30"
-    assert body["notification_topic_arn"] == stack.ref(*TOPIC_ARN)
+    # ElastiCache cannot publish to the KMS-encrypted alerts topic (it marks it inactive); the
+    # alarms notify it instead.
+    assert "notification_topic_arn" not in body
 
 
 @pytest.mark.parametrize(("env", "retention"), [("dev", 30), ("staging", 90), ("prod", 365)])

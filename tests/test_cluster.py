@@ -69,6 +69,8 @@ def test_secrets_are_encrypted_with_the_environment_key(stack: Stack) -> None:
     (only,) = grant["Statement"]
     assert only["Resource"] == [key]
     assert set(only["Action"]) == {"kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"}
+    # EKS checks the role can use the key when it creates the cluster: the grant must exist first.
+    assert stack.address("aws_iam_role_policy", "cluster/cluster_secrets_key") in cluster["depends_on"]
 
 
 @pytest.mark.parametrize(
@@ -267,7 +269,10 @@ def test_vpc_cni_comes_before_the_nodes_with_network_policies(stack: Stack) -> N
     assert cni["addon_name"] == "vpc-cni"
     assert json.loads(cni["configuration_values"]) == {"enableNetworkPolicy": "true"}
     assert cni["service_account_role_arn"] == stack.ref("aws_iam_role", "cluster/vpc_cni_irsa/role", "arn")
-    assert "depends_on" not in cni
+    # Only its role's policy, which aws-node needs from its first start; nothing that needs nodes.
+    assert cni["depends_on"] == [
+        stack.address("aws_iam_role_policy_attachment", "cluster/vpc_cni_irsa/AmazonEKS_CNI_Policy")
+    ]
     address = stack.address("aws_eks_addon", "cluster/vpc_cni")
     for name in GROUPS:
         assert address in stack.resource("aws_eks_node_group", f"cluster/{name}")["depends_on"]
@@ -280,7 +285,13 @@ def test_other_addons_wait_for_the_node_groups(stack: Stack, path: str, addon: s
     body = stack.resource("aws_eks_addon", f"cluster/{path}")
     assert body["addon_name"] == addon
     assert body["cluster_name"] == cluster_ref(stack)
-    assert body["depends_on"] == [stack.address("aws_eks_node_group", f"cluster/{name}") for name in GROUPS]
+    node_groups = [stack.address("aws_eks_node_group", f"cluster/{name}") for name in GROUPS]
+    role_policies = (
+        [stack.address("aws_iam_role_policy_attachment", "cluster/ebs_csi_irsa/AmazonEBSCSIDriverPolicy")]
+        if path == "ebs_csi"
+        else []
+    )
+    assert body["depends_on"] == node_groups + role_policies
 
 
 def test_addon_conflicts_and_versions(stack: Stack) -> None:

@@ -88,20 +88,32 @@ def test_network_placement(stack: Stack) -> None:
     assert db["vpc_security_group_ids"] == [stack.ref("aws_security_group", "database/security_group")]
 
 
+def ingress_sources(group: dict) -> list[tuple[int, list[str]]]:
+    rules = group["ingress"]
+    for rule in rules:
+        assert rule["protocol"] == "tcp"
+        assert rule["from_port"] == rule["to_port"]
+        assert (rule["cidr_blocks"], rule["ipv6_cidr_blocks"], rule["prefix_list_ids"], rule["self"]) == (
+            [],
+            [],
+            [],
+            False,
+        )
+    return [(rule["from_port"], rule["security_groups"]) for rule in rules]
+
+
 def test_security_group_admits_only_allowed_groups(stack: Stack, config: EnvironmentConfig) -> None:
     group = stack.resource("aws_security_group", "database/security_group")
     assert group["name"] == f"f1-analytics-{stack.name}-postgres"
     assert group["vpc_id"] == stack.ref("aws_vpc", "network/vpc")
     nodes = stack.ref("aws_security_group", "cluster/node_security_group")
-    from_nodes = [r for r in group["ingress"] if r["security_groups"]]
-    assert [r["security_groups"] for r in from_nodes] == [[nodes]]
-    # Besides the EKS nodes, only the proxy (a member of the group itself) gets in.
-    through_proxy = [r for r in group["ingress"] + group["egress"] if r["self"]]
-    for rule in group["ingress"] + group["egress"]:
-        assert (rule["from_port"], rule["to_port"], rule["protocol"]) == (5432, 5432, "tcp")
-        assert (rule["cidr_blocks"], rule["ipv6_cidr_blocks"], rule["prefix_list_ids"]) == ([], [], [])
-    assert len(through_proxy) == (2 if config.database.proxy.enabled else 0)
-    assert len(group["ingress"]) + len(group["egress"]) == 1 + len(through_proxy)
+    expected = [(5432, [nodes])]
+    if config.database.proxy.enabled:
+        # The proxy has its own group; the database admits it by reference, not by membership.
+        expected.append((5432, [stack.ref("aws_security_group", "database/proxy_security_group")]))
+    assert ingress_sources(group) == expected
+    # The database opens no connection itself.
+    assert group["egress"] == []
 
 
 def test_iam_authentication_performance_insights_and_logs(stack: Stack) -> None:
@@ -160,8 +172,12 @@ def test_read_replica_in_prod(stacks: dict[str, Stack]) -> None:
     for credential in ("username", "password", "manage_master_user_password", "db_name", "backup_retention_period"):
         assert credential not in replica
     assert replica["skip_final_snapshot"] is True
+    # Same-region replica: encrypted with the source's key; RDS refuses a KMS key parameter
+    # ("InvalidParameterCombination: Your request does not require the KMS key parameter").
+    assert "kms_key_id" not in replica
+    # Ignored by RDS for a replica, but without it Terraform reads back true and plans a replacement.
     assert replica["storage_encrypted"] is True
-    assert replica["kms_key_id"] == stack.ref(*KEY_ARN)
+    assert replica["performance_insights_kms_key_id"] == stack.ref(*KEY_ARN)
     assert replica["publicly_accessible"] is False
     assert replica["multi_az"] is True
     assert replica["performance_insights_enabled"] is True
@@ -186,7 +202,9 @@ def test_proxy_requires_tls_and_reads_only_the_master_secret(stacks: dict[str, S
     assert proxy["engine_family"] == "POSTGRESQL"
     assert proxy["require_tls"] is True
     assert proxy["vpc_subnet_ids"] == [stack.ref("aws_subnet", f"network/database_{x}") for x in "abc"]
-    assert proxy["vpc_security_group_ids"] == [stack.ref("aws_security_group", "database/security_group")]
+    assert proxy["vpc_security_group_ids"] == [stack.ref("aws_security_group", "database/proxy_security_group")]
+    # The proxy reads the secret when it is created; the role's policy must exist by then.
+    assert proxy["depends_on"] == [stack.address("aws_iam_role_policy", "database/proxy_policy")]
     (auth,) = proxy["auth"]
     assert (auth["auth_scheme"], auth["secret_arn"], auth["iam_auth"]) == ("SECRETS", secret, "REQUIRED")
     assert proxy["role_arn"] == stack.ref("aws_iam_role", "database/proxy_role", "arn")
@@ -207,10 +225,55 @@ def test_proxy_requires_tls_and_reads_only_the_master_secret(stacks: dict[str, S
     assert pool["connection_pool_config"]["max_connections_percent"] == 90
 
 
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_proxy_reaches_the_database_and_secrets_manager_only(stacks: dict[str, Stack], env: str) -> None:
+    stack = stacks[env]
+    nodes = stack.ref("aws_security_group", "cluster/node_security_group")
+    proxy_group_ref = stack.ref("aws_security_group", "database/proxy_security_group")
+    endpoint_group_ref = stack.ref("aws_security_group", "database/secrets_endpoint_security_group")
+    proxy_group = stack.resource("aws_security_group", "database/proxy_security_group")
+    assert proxy_group["name"] == f"f1-analytics-{env}-postgres-proxy"
+    assert proxy_group["vpc_id"] == stack.ref("aws_vpc", "network/vpc")
+    assert ingress_sources(proxy_group) == [(5432, [nodes])]
+    # Its egress refers to groups that refer back to it: separate rules, never inline (a cycle).
+    assert "egress" not in proxy_group
+    egress = {
+        body["//"]["metadata"]["path"].rsplit("/", 1)[-1]: body
+        for body in stack.resources("aws_vpc_security_group_egress_rule").values()
+        if body["security_group_id"] == proxy_group_ref
+    }
+    assert {
+        key: (r["ip_protocol"], r["from_port"], r["to_port"], r["referenced_security_group_id"])
+        for key, r in egress.items()
+    } == {
+        "proxy_to_database": ("tcp", 5432, 5432, stack.ref("aws_security_group", "database/security_group")),
+        "proxy_to_secrets_endpoint": ("tcp", 443, 443, endpoint_group_ref),
+    }
+    assert all("cidr_ipv4" not in r for r in egress.values())
+
+    endpoint = stack.resource("aws_vpc_endpoint", "database/secrets_endpoint")
+    assert endpoint["service_name"] == "com.amazonaws.us-west-2.secretsmanager"
+    assert endpoint["vpc_endpoint_type"] == "Interface"
+    # The proxy calls the regional host name: only private DNS sends it to the endpoint.
+    assert endpoint["private_dns_enabled"] is True
+    assert endpoint["vpc_id"] == stack.ref("aws_vpc", "network/vpc")
+    assert endpoint["subnet_ids"] == [stack.ref("aws_subnet", f"network/database_{x}") for x in "abc"]
+    assert endpoint["security_group_ids"] == [endpoint_group_ref]
+    endpoint_group = stack.resource("aws_security_group", "database/secrets_endpoint_security_group")
+    assert endpoint_group["name"] == f"f1-analytics-{env}-postgres-secretsmanager-endpoint"
+    # Private DNS covers the whole VPC, so the pods that read secrets come through it too.
+    assert ingress_sources(endpoint_group) == [(443, [proxy_group_ref, nodes])]
+    assert endpoint_group["egress"] == []
+
+
 def test_no_proxy_resources_in_dev(stacks: dict[str, Stack]) -> None:
     stack = stacks["dev"]
     assert stack.count("aws_db_proxy") == stack.count("aws_db_proxy_target") == 0
     assert stack.count("aws_iam_role", "database/proxy") == 0
+    assert stack.count("aws_security_group", "database/proxy") == 0
+    assert stack.count("aws_security_group", "database/secrets_endpoint") == 0
+    assert stack.count("aws_vpc_endpoint", "database/") == 0
+    assert stack.count("aws_vpc_security_group_egress_rule", "database/") == 0
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Properties every synthesized stack must have, whatever the module."""
 
-from tests.invariants import dangling_references, literal_secrets
+from tests.invariants import dangling_references, literal_secrets, unattached_security_groups
 from tests.synth import Stack
 
 
@@ -10,6 +10,10 @@ def test_every_reference_and_dependency_resolves_to_something_declared(stack: St
 
 def test_no_literal_secrets(stack: Stack) -> None:
     assert literal_secrets(stack) == []
+
+
+def test_every_security_group_is_attached(stack: Stack) -> None:
+    assert unattached_security_groups(stack) == []
 
 
 def test_default_tags_on_every_resource(stack: Stack) -> None:
@@ -40,6 +44,12 @@ def test_the_checks_detect_what_they_look_for() -> None:
             "resource": {
                 "aws_db_instance": {"db": {"password": "hunter22", "vpc_security_group_ids": ["${aws_sg.gone.id}"]}},
                 "aws_s3_bucket": {"b": {"depends_on": ["aws_iam_role.missing"]}},
+                "aws_security_group": {
+                    "used": {},
+                    "idle": {"ingress": [{"security_groups": ["${aws_security_group.used.id}"]}]},
+                },
+                "aws_vpc_security_group_egress_rule": {"r": {"security_group_id": "${aws_security_group.idle.id}"}},
+                "aws_db_proxy": {"p": {"vpc_security_group_ids": ["${aws_security_group.used.id}"]}},
             }
         },
     )
@@ -50,3 +60,4 @@ def test_the_checks_detect_what_they_look_for() -> None:
         "/resource/aws_db_instance/db/vpc_security_group_ids/0: aws_sg.gone",
         "aws_s3_bucket.b depends on aws_iam_role.missing",
     ]
+    assert unattached_security_groups(bad) == ["aws_security_group.idle"]

@@ -159,7 +159,8 @@ class Cache(Construct):
             snapshot_window=cache.snapshot_window,
             final_snapshot_identifier=cache.final_snapshot_identifier,
             maintenance_window=cache.maintenance_window,
-            notification_topic_arn=alerts_topic_arn,
+            # No notification_topic_arn: ElastiCache cannot publish to a KMS-encrypted topic (the
+            # topic turns "inactive"), and the alerts topic is encrypted. The alarms below notify it.
             apply_immediately=False,
             log_delivery_configuration=[
                 ElasticacheReplicationGroupLogDeliveryConfiguration(

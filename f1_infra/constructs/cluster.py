@@ -1,6 +1,7 @@
 """The EKS cluster: control plane, managed node groups, add-ons, IRSA roles, autoscaler wiring."""
 
 import json
+from collections.abc import Sequence
 
 from cdktf import Fn, ITerraformDependable, TerraformLocal, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.autoscaling_group_tag import AutoscalingGroupTagA, AutoscalingGroupTagTag
@@ -112,7 +113,7 @@ class Cluster(Construct):
             role=role.name,
             policy_arn=f"arn:{partition}:iam::aws:policy/AmazonEKSClusterPolicy",
         )
-        IamRolePolicy(
+        secrets_key_policy = IamRolePolicy(
             self,
             "cluster_secrets_key",
             role=role.id,
@@ -158,7 +159,8 @@ class Cluster(Construct):
             # EKS installs self-managed kube-proxy and CoreDNS for the nodes to join; the managed
             # add-ons below adopt them (OVERWRITE) once the nodes exist.
             bootstrap_self_managed_addons=True,
-            depends_on=[log_group, cluster_policy],
+            # EKS checks the role's access to the secrets key when it creates the cluster.
+            depends_on=[log_group, cluster_policy, secrets_key_policy],
         )
 
         oidc_provider = IamOpenidConnectProvider(
@@ -194,6 +196,8 @@ class Cluster(Construct):
             spec.addon_versions.vpc_cni,
             role_arn=vpc_cni_role.arn,
             configuration=json.dumps({"enableNetworkPolicy": "true"}),
+            # The add-on's pods call AWS with the role as soon as they start.
+            after=vpc_cni_role.dependables,
         )
 
         node_groups = [
@@ -223,7 +227,7 @@ class Cluster(Construct):
             cluster.name,
             versions.aws_ebs_csi_driver,
             role_arn=ebs_csi_role.arn,
-            after=node_groups,
+            after=[*node_groups, *ebs_csi_role.dependables],
         )
 
         autoscaler_role = self._autoscaler_role(account_id)
@@ -370,7 +374,7 @@ class Cluster(Construct):
         *,
         role_arn: str | None = None,
         configuration: str | None = None,
-        after: list[EksNodeGroup] | None = None,
+        after: Sequence[ITerraformDependable] = (),
     ) -> EksAddon:
         return EksAddon(
             self,
@@ -383,7 +387,7 @@ class Cluster(Construct):
             # The file is the source of truth: take over what EKS bootstrapped, undo manual edits.
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
-            depends_on=after,
+            depends_on=list(after) or None,
         )
 
     def _node_group(

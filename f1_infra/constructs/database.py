@@ -1,7 +1,6 @@
 """RDS PostgreSQL: the primary instance, read replicas, an optional RDS Proxy, and their alarms."""
 
 from collections.abc import Sequence
-from typing import Any
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -17,7 +16,9 @@ from cdktf_cdktf_provider_aws.db_proxy_target import DbProxyTarget
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupEgress, SecurityGroupIngress
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
+from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
 from f1_infra.config import EnvironmentConfig
@@ -26,6 +27,7 @@ from f1_infra.iam import policy_document, service_trust_policy, statement
 from f1_infra.rules.database import final_snapshot_identifier, identifier
 
 PORT = 5432
+HTTPS = 443
 LOG_EXPORTS = ("postgresql", "upgrade")
 # Parameters PostgreSQL reads only at start-up: RDS refuses `immediate` for them (rule 22).
 STATIC_PARAMETERS = frozenset(
@@ -49,19 +51,19 @@ MIB = 2**20
 GB = 10**9
 
 
-def _rule(description: str, source_groups: Sequence[str] = (), *, self_attribute: bool = False) -> dict[str, Any]:
+def _ingress(description: str, source_groups: Sequence[str], port: int = PORT) -> SecurityGroupIngress:
     # Every attribute is given: Terraform reads inline rules as objects whose attributes are all set.
-    return {
-        "description": description,
-        "from_port": PORT,
-        "to_port": PORT,
-        "protocol": "tcp",
-        "security_groups": list(source_groups),
-        "cidr_blocks": [],
-        "ipv6_cidr_blocks": [],
-        "prefix_list_ids": [],
-        "self_attribute": self_attribute,
-    }
+    return SecurityGroupIngress(
+        description=description,
+        from_port=port,
+        to_port=port,
+        protocol="tcp",
+        security_groups=list(source_groups),
+        cidr_blocks=[],
+        ipv6_cidr_blocks=[],
+        prefix_list_ids=[],
+        self_attribute=False,
+    )
 
 
 class Database(Construct):
@@ -89,21 +91,20 @@ class Database(Construct):
         name = identifier(config)
         allowed = list(allowed_security_group_ids)
 
-        # The proxy shares the database's group: members reach each other on 5432 (self), which
-        # admits the proxy to the database without a CIDR rule or a second group.
-        ingress = [_rule("PostgreSQL from the allowed security groups", allowed)] if allowed else []
-        egress = []
-        if db.proxy.enabled:
-            ingress.append(_rule("PostgreSQL from the RDS Proxy", self_attribute=True))
-            egress.append(_rule("RDS Proxy to PostgreSQL", self_attribute=True))
+        # The proxy has its own group (created first), so the database's inline rules can admit it
+        # without a cycle; only the proxy's egress, which points back here, is a separate rule.
+        proxy_group = self._proxy_security_group(name, network, allowed) if db.proxy.enabled else None
+        ingress = [_ingress("PostgreSQL from the allowed security groups", allowed)] if allowed else []
+        if proxy_group is not None:
+            ingress.append(_ingress("PostgreSQL from the RDS Proxy", [proxy_group.id]))
         security_group = SecurityGroup(
             self,
             "security_group",
             name=name,
             description=f"{name}: PostgreSQL from the allowed security groups only",
             vpc_id=network.vpc_id,
-            ingress=[SecurityGroupIngress(**rule) for rule in ingress],
-            egress=[SecurityGroupEgress(**rule) for rule in egress],
+            ingress=ingress,
+            egress=[],
             tags={"Name": name},
         )
 
@@ -156,8 +157,9 @@ class Database(Construct):
         common = {
             "storage_type": "gp3",
             "max_allocated_storage": db.max_allocated_storage_gb,
+            # Also on the replicas: RDS ignores it there (they inherit the source's encryption), but
+            # without it Terraform reads back `true` and plans to replace the replica.
             "storage_encrypted": True,
-            "kms_key_id": kms_key_arn,
             "vpc_security_group_ids": [security_group.id],
             "publicly_accessible": False,
             "port": PORT,
@@ -203,6 +205,7 @@ class Database(Construct):
             username=db.username,
             manage_master_user_password=True,
             master_user_secret_kms_key_id=kms_key_arn,
+            kms_key_id=kms_key_arn,
             db_subnet_group_name=network.db_subnet_group_name,
             multi_az=db.multi_az,
             backup_retention_period=db.backup_retention_days,
@@ -220,7 +223,8 @@ class Database(Construct):
             replica_name = f"{name}-replica-{number}"
             # A replica takes its credentials, database and backups from the source (rule 23);
             # RDS for PostgreSQL keeps no automated backups of replicas, and refuses a final
-            # snapshot of one.
+            # snapshot of one. No kms_key_id: a replica in the source's region is encrypted with
+            # the source's key, and RDS refuses the parameter ("does not require the KMS key").
             replicas.append(
                 DbInstance(
                     self,
@@ -236,8 +240,10 @@ class Database(Construct):
             )
 
         self.proxy_endpoint: str | None = None
-        if db.proxy.enabled:
-            self.proxy_endpoint = self._proxy(config, name, kms_key_arn, network, security_group.id, primary)
+        if proxy_group is not None:
+            self.proxy_endpoint = self._proxy(
+                config, name, kms_key_arn, network, proxy_group, security_group.id, allowed, primary
+            )
 
         alarms = self._alarms(config, name, alerts_topic_arn, primary.identifier)
         for number, replica in enumerate(replicas, start=1):
@@ -272,18 +278,35 @@ class Database(Construct):
         name: str,
         kms_key_arn: str,
         network: Network,
-        security_group_id: str,
+        proxy_group: SecurityGroup,
+        database_group_id: str,
+        allowed: list[str],
         primary: DbInstance,
     ) -> str:
         proxy = config.database.proxy
         secret_arn = primary.master_user_secret.get(0).secret_arn
+        endpoint_group = self._secrets_endpoint(config, name, network, proxy_group, allowed)
+        for rule_id, port, peer, description in (
+            ("proxy_to_database", PORT, database_group_id, "RDS Proxy to PostgreSQL"),
+            ("proxy_to_secrets_endpoint", HTTPS, endpoint_group.id, "RDS Proxy to the Secrets Manager endpoint"),
+        ):
+            VpcSecurityGroupEgressRule(
+                self,
+                rule_id,
+                security_group_id=proxy_group.id,
+                referenced_security_group_id=peer,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=description,
+            )
         role = IamRole(
             self,
             "proxy_role",
             name=f"{name}-proxy",
             assume_role_policy=service_trust_policy("rds.amazonaws.com"),
         )
-        IamRolePolicy(
+        role_policy = IamRolePolicy(
             self,
             "proxy_policy",
             role=role.id,
@@ -305,7 +328,7 @@ class Database(Construct):
             engine_family="POSTGRESQL",
             role_arn=role.arn,
             vpc_subnet_ids=network.database_subnet_ids,
-            vpc_security_group_ids=[security_group_id],
+            vpc_security_group_ids=[proxy_group.id],
             require_tls=True,
             idle_client_timeout=proxy.idle_client_timeout_seconds,
             auth=[
@@ -317,6 +340,8 @@ class Database(Construct):
                     description="RDS-managed master user secret",
                 )
             ],
+            # The proxy reads the secret as soon as it exists; without the policy it stays unavailable.
+            depends_on=[role_policy],
         )
         target_group = DbProxyDefaultTargetGroup(
             self,
@@ -335,6 +360,56 @@ class Database(Construct):
             db_instance_identifier=primary.identifier,
         )
         return db_proxy.endpoint
+
+    def _proxy_security_group(self, name: str, network: Network, allowed: list[str]) -> SecurityGroup:
+        """Clients reach the proxy on 5432; its egress (to the database and to the Secrets Manager
+        endpoint) is in separate rules, because both of those groups refer back to this one."""
+        group_name = f"{name}-proxy"
+        return SecurityGroup(
+            self,
+            "proxy_security_group",
+            name=group_name,
+            description=f"{group_name}: RDS Proxy, PostgreSQL from the allowed security groups only",
+            vpc_id=network.vpc_id,
+            ingress=[_ingress("PostgreSQL from the allowed security groups", allowed)] if allowed else [],
+            tags={"Name": group_name},
+        )
+
+    def _secrets_endpoint(
+        self, config: EnvironmentConfig, name: str, network: Network, proxy_group: SecurityGroup, allowed: list[str]
+    ) -> SecurityGroup:
+        """The proxy fetches the master secret from Secrets Manager, and the database subnets have
+        no route out of the VPC: an interface endpoint there, with private DNS so the proxy's
+        calls to the regional host name land on it.
+
+        Private DNS applies to the whole VPC, so every Secrets Manager call from the VPC goes
+        through this endpoint; the allowed security groups (the EKS nodes, whose pods read the
+        cache and database secrets) are admitted too, or their calls would time out."""
+        group_name = f"{name}-secretsmanager-endpoint"
+        group = SecurityGroup(
+            self,
+            "secrets_endpoint_security_group",
+            name=group_name,
+            description=f"{group_name}: HTTPS from the RDS Proxy and the allowed security groups",
+            vpc_id=network.vpc_id,
+            ingress=[
+                _ingress("HTTPS from the RDS Proxy and the allowed security groups", [proxy_group.id, *allowed], HTTPS)
+            ],
+            egress=[],
+            tags={"Name": group_name},
+        )
+        VpcEndpoint(
+            self,
+            "secrets_endpoint",
+            vpc_id=network.vpc_id,
+            service_name=f"com.amazonaws.{config.region}.secretsmanager",
+            vpc_endpoint_type="Interface",
+            private_dns_enabled=True,
+            subnet_ids=network.database_subnet_ids,
+            security_group_ids=[group.id],
+            tags={"Name": group_name},
+        )
+        return group
 
     def _alarms(self, config: EnvironmentConfig, name: str, topic_arn: str, instance: str) -> list[str]:
         db = config.database

@@ -38,6 +38,9 @@ LOGS_KEY_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:Gener
 
 # CloudWatch alarms, EventBridge and AWS Budgets publish to the KMS-encrypted alerts topic (and
 # EventBridge to the training queue); without these grants their messages are dropped silently.
+# No aws:SourceAccount / aws:SourceArn condition: the SNS guide says EventBridge's requests to the key
+# for an encrypted topic do not carry them, so the condition would drop every event notification; the
+# topic and queue policies carry the confused-deputy conditions instead.
 PUBLISHER_SERVICES = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com")
 PUBLISHER_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 

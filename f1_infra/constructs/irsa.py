@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
@@ -26,7 +27,8 @@ class ServiceAccountRole(Construct):
     claims, so no other service account, and no other audience, can use it.
 
     ``policy`` is an inline policy document (JSON); ``managed_policy_arns`` are attached.
-    Attributes: ``arn``, ``name``.
+    Attributes: ``arn``, ``name``, ``dependables`` (the inline policy and the attachments: what a
+    user of the role, such as an EKS add-on, must wait for before it calls AWS with the role).
     """
 
     def __init__(
@@ -56,10 +58,13 @@ class ServiceAccountRole(Construct):
             )
         )
         role = IamRole(self, "role", name=name, assume_role_policy=trust)
+        self.dependables: list[ITerraformDependable] = []
         if policy is not None:
-            IamRolePolicy(self, "policy", role=role.id, name=service_account, policy=policy)
+            self.dependables.append(IamRolePolicy(self, "policy", role=role.id, name=service_account, policy=policy))
         for arn in managed_policy_arns:
             # Keyed by the policy's name, so reordering the list renames nothing.
-            IamRolePolicyAttachment(self, arn.rsplit("/", 1)[-1], role=role.name, policy_arn=arn)
+            self.dependables.append(
+                IamRolePolicyAttachment(self, arn.rsplit("/", 1)[-1], role=role.name, policy_arn=arn)
+            )
         self.arn: str = role.arn
         self.name: str = role.name
