@@ -8,6 +8,9 @@ from f1_infra.rules import windows
 from f1_infra.rules.names import identifier_problem
 
 # Versions creatable per engine, major.minor (rule 15: Redis OSS stops at 7.1).
+# Engine versions ElastiCache creates (major.minor), as last checked against the ElastiCache
+# engine-version pages on the date below; Redis OSS stops at 7.1, newer features come with Valkey.
+ENGINE_VERSIONS_AS_OF = "2026-11-26"
 ENGINE_VERSIONS = {"redis": ("7.0", "7.1"), "valkey": ("7.2", "8.0", "8.1")}
 MAJOR_MINOR = re.compile(r"^[0-9]+\.[0-9]+$")
 AUTH_TOKEN_MIN, AUTH_TOKEN_MAX = 16, 128

@@ -7,6 +7,9 @@ from f1_infra.config import EnvironmentConfig, pointer
 from f1_infra.rules import windows
 from f1_infra.rules.names import identifier_problem
 
+# Major versions RDS creates, as last checked against AWS's RDS for PostgreSQL release calendar on
+# the date below; re-check when a major version approaches its end of standard support.
+SUPPORTED_MAJOR_VERSIONS_AS_OF = "2026-11-26"
 SUPPORTED_MAJOR_VERSIONS = ("14", "15", "16", "17")
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 PERFORMANCE_INSIGHTS_RETENTIONS = (7, *(31 * n for n in range(1, 24)), 731)
