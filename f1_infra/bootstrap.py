@@ -1,4 +1,5 @@
-"""The bootstrap stack: Terraform Cloud workspaces and their AWS dynamic credentials.
+"""The bootstrap stack: Terraform Cloud workspaces, their AWS dynamic credentials, and the
+permissions boundary of each environment's roles.
 
 Synthesized only when some environment keeps its state in Terraform Cloud. Everything it needs
 comes from those environments' `backend` sections: organization, project, workspace, host and
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
@@ -21,6 +23,7 @@ from cdktf_cdktf_provider_tfe.workspace import Workspace
 from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
+from f1_infra.boundary import boundary_name, boundary_path
 from f1_infra.config import BackendConfig, EnvironmentConfig
 from f1_infra.iam import policy_document, statement
 from f1_infra.stack import state_backend
@@ -91,24 +94,21 @@ BUDGET_ACTIONS = (
 DNS_ACTIONS = ("route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets")
 
 # What Terraform needs to manage the environment's roles, policies, instance profiles and the
-# EKS cluster's OIDC provider, and to hand roles to services (PassRole).
+# EKS cluster's OIDC provider. The actions that give a role permissions are in BOUNDED_ROLE_ACTIONS,
+# PassRole is in its own statement.
 IAM_ACTIONS = (
-    "iam:CreateRole",
     "iam:DeleteRole",
     "iam:GetRole",
     "iam:UpdateRole",
     "iam:UpdateRoleDescription",
+    # iam:PermissionsBoundary is not in this action's request context, so it cannot carry the
+    # boundary condition; the trust policy it changes belongs to a role that has the boundary.
     "iam:UpdateAssumeRolePolicy",
     "iam:TagRole",
     "iam:UntagRole",
     "iam:ListRoleTags",
-    "iam:PassRole",
-    "iam:PutRolePolicy",
     "iam:GetRolePolicy",
-    "iam:DeleteRolePolicy",
     "iam:ListRolePolicies",
-    "iam:AttachRolePolicy",
-    "iam:DetachRolePolicy",
     "iam:ListAttachedRolePolicies",
     "iam:ListInstanceProfilesForRole",
     "iam:CreatePolicy",
@@ -136,6 +136,71 @@ IAM_ACTIONS = (
     "iam:TagOpenIDConnectProvider",
     "iam:UntagOpenIDConnectProvider",
 )
+# The actions that create a role or change what it may do: allowed only on roles whose permissions
+# boundary is the environment's (condition iam:PermissionsBoundary), so no role a run creates can
+# do more than the boundary allows, whatever its policies say.
+BOUNDED_ROLE_ACTIONS = (
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+)
+# Changes to the boundary policy itself, denied even if a future resource pattern matched it.
+BOUNDARY_POLICY_CHANGES = (
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+)
+# The services the environment stacks hand their roles to: the service principals of the roles'
+# trust policies. tests/test_bootstrap.py compares this with the synthesized trust policies.
+PASSED_TO_SERVICES = (
+    "ec2.amazonaws.com",
+    "eks.amazonaws.com",
+    "monitoring.rds.amazonaws.com",
+    "rds.amazonaws.com",
+    "s3.amazonaws.com",
+    "vpc-flow-logs.amazonaws.com",
+)
+
+# What the environment stacks' roles may ever do (their permissions boundary): the services of
+# their inline policies and of the AWS managed policies they attach. tests/test_bootstrap.py fails
+# when a role of an environment stack is granted an action outside these.
+WORKLOAD_SERVICES = (
+    "autoscaling",
+    "ec2",
+    "ecr",
+    "eks",
+    "eks-auth",
+    "elasticloadbalancing",
+    "kms",
+    "logs",
+    "s3",
+    "secretsmanager",
+    "sqs",
+)
+# AmazonEKSClusterPolicy creates the load balancing service-linked role for Kubernetes services
+# of type LoadBalancer: the one IAM write the boundary lets through.
+SERVICE_LINKED_ROLE_SERVICES = ("elasticloadbalancing.amazonaws.com",)
+# What each AWS managed policy the stacks attach grants, as `<service>:*` for "some actions of the
+# service" or an exact action (AWS managed policy reference). A test fails on an attached policy
+# missing here.
+MANAGED_POLICY_GRANTS: dict[str, tuple[str, ...]] = {
+    "AmazonEKSClusterPolicy": (
+        "autoscaling:*",
+        "ec2:*",
+        "elasticloadbalancing:*",
+        "kms:*",
+        "iam:CreateServiceLinkedRole",
+    ),
+    "AmazonEKSWorkerNodePolicy": ("ec2:*", "eks:*", "eks-auth:*"),
+    "AmazonEC2ContainerRegistryPullOnly": ("ecr:*",),
+    "AmazonEKS_CNI_Policy": ("ec2:*",),
+    "service-role/AmazonEBSCSIDriverPolicy": ("ec2:*",),
+    "service-role/AmazonRDSEnhancedMonitoringRole": ("logs:*",),
+}
 
 # Policies that would turn a role the workspace creates into an administrator of the account.
 FORBIDDEN_MANAGED_POLICIES = ("AdministratorAccess", "IAMFullAccess", "PowerUserAccess")
@@ -162,11 +227,49 @@ def trust_subject(backend: BackendConfig) -> str:
     return f"organization:{backend.organization}:project:{project}:workspace:{backend.workspace}:run_phase:*"
 
 
-def deploy_policy(config: EnvironmentConfig, account_id: str) -> str:
+def deploy_regions(config: EnvironmentConfig) -> list[str]:
+    """The environment's region, and the region its storage replicates to when it does."""
+    replication = config.storage.replication
+    regions = [config.region]
+    if replication is not None and replication.region not in regions:
+        regions.append(replication.region)
+    return regions
+
+
+def boundary_policy(config: EnvironmentConfig, account_id: str) -> str:
+    """The permissions boundary of the environment's roles: the workload services in the
+    environment's regions, no IAM changes (but the one service-linked role AWS creates for EKS)."""
+    return policy_document(
+        statement(
+            "WorkloadServices",
+            [f"{service}:*" for service in WORKLOAD_SERVICES],
+            ["*"],
+            conditions={"StringEquals": {"aws:RequestedRegion": deploy_regions(config)}},
+        ),
+        statement(
+            "ServiceLinkedRoles",
+            ["iam:CreateServiceLinkedRole"],
+            [f"arn:{config.partition}:iam::{account_id}:role/aws-service-role/*"],
+            conditions={"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)}},
+        ),
+        statement(
+            "NoIamChanges",
+            ["iam:*"],
+            ["*"],
+            # IfExists: every IAM action without the key (all but CreateServiceLinkedRole) is denied.
+            conditions={"StringNotEqualsIfExists": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLE_SERVICES)}},
+            effect="Deny",
+        ),
+    )
+
+
+def deploy_policy(config: EnvironmentConfig, account_id: str, boundary_arn: str) -> str:
     """What the workspace's runs may do in AWS: the services the stacks use, in the environment's
-    region; IAM only on roles and policies named with the environment's prefix."""
+    regions; IAM only on roles and policies named with the environment's prefix, and roles only
+    with the environment's permissions boundary."""
     iam = f"arn:{config.partition}:iam::{account_id}"
     prefix = config.name_prefix
+    roles = f"{iam}:role/{prefix}-*"
     regional = [s for s in deploy_services() if s not in GLOBAL_SERVICES]
     forbidden = [f"arn:{config.partition}:iam::aws:policy/{name}" for name in FORBIDDEN_MANAGED_POLICIES]
     zone = config.monitoring.alb.certificate.hosted_zone_id
@@ -183,7 +286,7 @@ def deploy_policy(config: EnvironmentConfig, account_id: str) -> str:
             "EnvironmentServices",
             [f"{service}:*" for service in regional],
             ["*"],
-            conditions={"StringEquals": {"aws:RequestedRegion": config.region}},
+            conditions={"StringEquals": {"aws:RequestedRegion": deploy_regions(config)}},
         ),
         statement(
             "EnvironmentBudgets",
@@ -195,11 +298,23 @@ def deploy_policy(config: EnvironmentConfig, account_id: str) -> str:
             "EnvironmentIam",
             IAM_ACTIONS,
             [
-                f"{iam}:role/{prefix}-*",
+                roles,
                 f"{iam}:policy/{prefix}-*",
                 f"{iam}:instance-profile/{prefix}-*",
                 f"{iam}:oidc-provider/oidc.eks.{config.region}.amazonaws.com/*",
             ],
+        ),
+        statement(
+            "EnvironmentRolesWithBoundary",
+            BOUNDED_ROLE_ACTIONS,
+            [roles],
+            conditions={"StringEquals": {"iam:PermissionsBoundary": boundary_arn}},
+        ),
+        statement(
+            "PassEnvironmentRoles",
+            ["iam:PassRole"],
+            [roles],
+            conditions={"StringEquals": {"iam:PassedToService": list(PASSED_TO_SERVICES)}},
         ),
         statement(
             "ReadAwsManagedPolicies",
@@ -218,6 +333,8 @@ def deploy_policy(config: EnvironmentConfig, account_id: str) -> str:
             conditions={"ArnEquals": {"iam:PolicyARN": forbidden}},
             effect="Deny",
         ),
+        statement("KeepRoleBoundaries", ["iam:DeleteRolePermissionsBoundary"], ["*"], effect="Deny"),
+        statement("KeepTheBoundary", BOUNDARY_POLICY_CHANGES, [boundary_arn], effect="Deny"),
     )
 
 
@@ -225,7 +342,7 @@ class CloudWorkspace(Construct):
     """One environment's Terraform Cloud workspace, remote execution with a pinned Terraform,
     and the AWS role its runs assume through dynamic provider credentials.
 
-    Attributes: ``workspace_id``, ``role_arn``.
+    Attributes: ``workspace_id``, ``role_arn``, ``boundary_arn``.
     """
 
     def __init__(
@@ -282,7 +399,17 @@ class CloudWorkspace(Construct):
             description=f"Terraform Cloud runs of workspace {backend.workspace}",
             assume_role_policy=trust,
         )
-        IamRolePolicy(self, "policy", role=role.id, name="deploy", policy=deploy_policy(config, account_id))
+        boundary = IamPolicy(
+            self,
+            "boundary",
+            name=boundary_name(config),
+            path=boundary_path(config),
+            description=f"Permissions boundary of every role of the {config.name} stack",
+            policy=boundary_policy(config, account_id),
+        )
+        IamRolePolicy(
+            self, "policy", role=role.id, name="deploy", policy=deploy_policy(config, account_id, boundary.arn)
+        )
         for variable_id, key, value in (
             ("provider_auth", "TFC_AWS_PROVIDER_AUTH", "true"),
             ("run_role_arn", "TFC_AWS_RUN_ROLE_ARN", role.arn),
@@ -299,6 +426,7 @@ class CloudWorkspace(Construct):
             )
         self.workspace_id: str = workspace.id
         self.role_arn: str = role.arn
+        self.boundary_arn: str = boundary.arn
 
 
 class BootstrapStack(TerraformStack):

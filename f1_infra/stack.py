@@ -1,11 +1,20 @@
 """PlatformStack: one environment of the platform, as one Terraform stack."""
 
-from cdktf import CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformOutput, TerraformStack
+from cdktf import (
+    Aspects,
+    CloudBackend,
+    LocalBackend,
+    NamedCloudWorkspace,
+    S3Backend,
+    TerraformOutput,
+    TerraformStack,
+)
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from constructs import Construct
 
+from f1_infra.boundary import PermissionsBoundary, boundary_arn, uses_boundary
 from f1_infra.config import BackendConfig, EnvironmentConfig
 from f1_infra.constructs.alerts import Alerts
 from f1_infra.constructs.cache import Cache
@@ -43,7 +52,8 @@ def state_backend(stack: TerraformStack, name: str, backend: BackendConfig) -> N
 
 
 class PlatformStack(TerraformStack):
-    """Provider, backend, the environment key and alerts topic, and the platform's modules.
+    """Provider, backend, the environment key and alerts topic, and the platform's modules; in a
+    Terraform Cloud environment, the permissions boundary on every role (f1_infra/boundary.py).
 
     Attributes: ``key``, ``alerts``, ``network``, ``cluster``, ``database``, ``cache``, ``storage``,
     ``storage_access``, ``monitoring``.
@@ -55,6 +65,9 @@ class PlatformStack(TerraformStack):
         state_backend(self, id, config.backend)
         RandomProvider(self, "random")
         account_id = DataAwsCallerIdentity(self, "caller").account_id
+        if uses_boundary(config):
+            # The deploy role may create roles only with the environment's boundary (bootstrap stack).
+            Aspects.of(self).add(PermissionsBoundary(boundary_arn(config, account_id)))
 
         self.key = EnvironmentKey(self, "kms", config=config, account_id=account_id)
         self.alerts = Alerts(self, "alerts", config=config, account_id=account_id, kms_key_arn=self.key.arn)

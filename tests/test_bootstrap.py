@@ -1,11 +1,25 @@
 """The bootstrap stack: Terraform Cloud workspaces with AWS dynamic credentials, no stored keys."""
 
+import dataclasses
 import json
+from fnmatch import fnmatchcase
+from typing import Any
 
 import pytest
 
-from f1_infra.bootstrap import NO_PERMISSION_TYPES, WORKLOAD_AUDIENCE, deploy_services, service_of
-from f1_infra.config import EnvironmentConfig
+from f1_infra.bootstrap import (
+    BOUNDED_ROLE_ACTIONS,
+    MANAGED_POLICY_GRANTS,
+    NO_PERMISSION_TYPES,
+    PASSED_TO_SERVICES,
+    WORKLOAD_AUDIENCE,
+    WORKLOAD_SERVICES,
+    deploy_regions,
+    deploy_services,
+    service_of,
+)
+from f1_infra.boundary import uses_boundary
+from f1_infra.config import BackendConfig, EnvironmentConfig
 from tests.synth import Stack, policy, statement
 
 CLOUD_ENVIRONMENTS = ("staging", "prod")
@@ -104,7 +118,7 @@ def test_deploy_permissions_stay_in_the_environment(
     account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
 
     services = statement(document, "EnvironmentServices")
-    assert services["Condition"] == {"StringEquals": {"aws:RequestedRegion": configs[env].region}}
+    assert services["Condition"] == {"StringEquals": {"aws:RequestedRegion": deploy_regions(configs[env])}}
     assert not any(action.startswith("iam:") for action in services["Action"])
 
     # Budgets is a global API: outside the region condition, limited to the environment's budgets.
@@ -117,7 +131,8 @@ def test_deploy_permissions_stay_in_the_environment(
 
     iam = statement(document, "EnvironmentIam")
     assert "iam:*" not in iam["Action"]
-    assert "iam:PassRole" in iam["Action"]
+    # Role creation and PassRole are conditioned, in statements of their own (tests below).
+    assert not {"iam:PassRole", *BOUNDED_ROLE_ACTIONS} & set(iam["Action"])
     prefix = f"arn:aws:iam::{account}:"
     assert iam["Resource"] == [
         f"{prefix}role/f1-analytics-{env}-*",
@@ -160,3 +175,198 @@ def test_bootstrap_holds_no_secret_values(bootstrap: Stack) -> None:
     text = json.dumps(bootstrap.doc)
     assert "AKIA" not in text
     assert not any(v.get("sensitive") for v in bootstrap.resources("tfe_variable").values())
+
+
+# ----------------------------------------------------------------------------- regions
+
+
+def test_deploy_regions_add_the_replication_region_when_storage_replicates(
+    configs: dict[str, EnvironmentConfig],
+) -> None:
+    # prod replicates its buckets to us-east-1: KMS keys and buckets are created there too.
+    assert deploy_regions(configs["prod"]) == ["us-west-2", "us-east-1"]
+    assert deploy_regions(configs["staging"]) == ["us-west-2"]
+    assert deploy_regions(configs["dev"]) == ["us-west-2"]
+    # A replica in the environment's own region adds nothing.
+    prod = configs["prod"]
+    same = dataclasses.replace(
+        prod,
+        storage=dataclasses.replace(
+            prod.storage, replication=dataclasses.replace(prod.storage.replication, region=prod.region)
+        ),
+    )
+    assert deploy_regions(same) == ["us-west-2"]
+
+
+def test_prod_deploy_role_and_boundary_reach_the_replica_region(bootstrap: Stack) -> None:
+    expected = {"StringEquals": {"aws:RequestedRegion": ["us-west-2", "us-east-1"]}}
+    deploy = policy(bootstrap.resource("aws_iam_role_policy", "prod/policy"))
+    assert statement(deploy, "EnvironmentServices")["Condition"] == expected
+    boundary = policy(bootstrap.resource("aws_iam_policy", "prod/boundary"))
+    assert statement(boundary, "WorkloadServices")["Condition"] == expected
+    staging = policy(bootstrap.resource("aws_iam_role_policy", "staging/policy"))
+    assert statement(staging, "EnvironmentServices")["Condition"] == {
+        "StringEquals": {"aws:RequestedRegion": ["us-west-2"]}
+    }
+
+
+# ----------------------------------------------------------------------------- permissions boundary
+
+
+def boundary_of(bootstrap: Stack, env: str, account: str) -> str:
+    """The boundary's ARN as IAM will report it, from the policy's path and name."""
+    body = bootstrap.resource("aws_iam_policy", f"{env}/boundary")
+    return f"arn:aws:iam::{account}:policy{body['path']}{body['name']}"
+
+
+def allowed_actions(document: dict[str, Any]) -> list[str]:
+    return [a for s in document["Statement"] if s["Effect"] == "Allow" for a in s["Action"]]
+
+
+def granted_to_roles(stack: Stack) -> dict[str, set[str]]:
+    """Every action a role of the stack is granted, by inline policy or by attached managed
+    policy (MANAGED_POLICY_GRANTS), with where it comes from."""
+    granted: dict[str, set[str]] = {}
+    for name, body in stack.resources("aws_iam_role_policy").items():
+        for action in allowed_actions(policy(body)):
+            granted.setdefault(action, set()).add(f"aws_iam_role_policy.{name}")
+    for name, body in stack.resources("aws_iam_role_policy_attachment").items():
+        managed = body["policy_arn"].split(":policy/", 1)[1]
+        assert managed in MANAGED_POLICY_GRANTS, f"add {managed} to MANAGED_POLICY_GRANTS in f1_infra/bootstrap.py"
+        for action in MANAGED_POLICY_GRANTS[managed]:
+            granted.setdefault(action, set()).add(f"aws_iam_role_policy_attachment.{name}")
+    # Roles get permissions through nothing else.
+    assert not stack.resources("aws_iam_policy")
+    assert not stack.resources("aws_iam_role_policy_attachments_exclusive")
+    for body in stack.resources("aws_iam_role").values():
+        assert "inline_policy" not in body
+        assert "managed_policy_arns" not in body
+    return granted
+
+
+def test_boundary_is_outside_what_the_deploy_role_may_change(bootstrap: Stack, env: str) -> None:
+    if env not in CLOUD_ENVIRONMENTS:
+        assert bootstrap.count("aws_iam_policy", f"{env}/") == 0
+        return
+    body = bootstrap.resource("aws_iam_policy", f"{env}/boundary")
+    assert (body["name"], body["path"]) == (f"f1-analytics-{env}-boundary", "/f1-analytics-boundaries/")
+    account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+    arn = boundary_of(bootstrap, env, account)
+    deploy = policy(bootstrap.resource("aws_iam_role_policy", f"{env}/policy"))
+    iam_grants = [s for s in deploy["Statement"] if s["Effect"] == "Allow" and "iam:GetRole" in s["Action"]]
+    assert iam_grants
+    for allow in (s for s in deploy["Statement"] if s["Effect"] == "Allow"):
+        if any(action.startswith("iam:") for action in allow["Action"]):
+            assert not any(fnmatchcase(arn, resource) for resource in allow["Resource"]), allow["Sid"]
+    keep = statement(deploy, "KeepTheBoundary")
+    assert keep["Effect"] == "Deny"
+    assert keep["Resource"] == [bootstrap.ref("aws_iam_policy", f"{env}/boundary", "arn")]
+    assert {"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"} <= set(keep["Action"])
+
+
+@pytest.mark.parametrize("env", CLOUD_ENVIRONMENTS)
+def test_boundary_allows_the_workload_services_and_no_iam_changes(bootstrap: Stack, env: str) -> None:
+    document = policy(bootstrap.resource("aws_iam_policy", f"{env}/boundary"))
+    services = statement(document, "WorkloadServices")
+    assert services["Action"] == [f"{service}:*" for service in WORKLOAD_SERVICES]
+    assert not any(action.startswith(("iam:", "sts:", "organizations:")) for action in services["Action"])
+    # The only IAM action it lets through is the load balancing service-linked role.
+    assert [a for a in allowed_actions(document) if a.startswith("iam:")] == ["iam:CreateServiceLinkedRole"]
+    linked = statement(document, "ServiceLinkedRoles")
+    assert linked["Condition"] == {"StringEquals": {"iam:AWSServiceName": ["elasticloadbalancing.amazonaws.com"]}}
+    deny = statement(document, "NoIamChanges")
+    assert (deny["Effect"], deny["Action"], deny["Resource"]) == ("Deny", ["iam:*"], ["*"])
+    assert deny["Condition"] == {
+        "StringNotEqualsIfExists": {"iam:AWSServiceName": ["elasticloadbalancing.amazonaws.com"]}
+    }
+
+
+def test_every_grant_of_every_environment_role_is_within_the_boundary(
+    stacks: dict[str, Stack], bootstrap: Stack
+) -> None:
+    boundary = allowed_actions(policy(bootstrap.resource("aws_iam_policy", "prod/boundary")))
+    used_services = set()
+    outside = {}
+    for name in ("dev", "staging", "prod"):
+        for action, sources in granted_to_roles(stacks[name]).items():
+            used_services.add(action.split(":")[0])
+            if not any(fnmatchcase(action, pattern) for pattern in boundary):
+                outside[action] = sorted(sources)
+    assert not outside, f"extend WORKLOAD_SERVICES in f1_infra/bootstrap.py: {outside}"
+    # And no wider: every service of the boundary is used by some role.
+    assert set(WORKLOAD_SERVICES) <= used_services
+
+
+def test_deploy_role_creates_and_changes_roles_only_with_the_boundary(bootstrap: Stack) -> None:
+    for env in CLOUD_ENVIRONMENTS:
+        deploy = policy(bootstrap.resource("aws_iam_role_policy", f"{env}/policy"))
+        account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+        bounded = statement(deploy, "EnvironmentRolesWithBoundary")
+        assert set(bounded["Action"]) == {
+            "iam:CreateRole",
+            "iam:PutRolePolicy",
+            "iam:DeleteRolePolicy",
+            "iam:AttachRolePolicy",
+            "iam:DetachRolePolicy",
+            "iam:PutRolePermissionsBoundary",
+        }
+        assert bounded["Resource"] == [f"arn:aws:iam::{account}:role/f1-analytics-{env}-*"]
+        assert bounded["Condition"] == {
+            "StringEquals": {"iam:PermissionsBoundary": bootstrap.ref("aws_iam_policy", f"{env}/boundary", "arn")}
+        }
+        # No other grant of these actions, wildcard or not, without the condition.
+        for allow in (s for s in deploy["Statement"] if s["Effect"] == "Allow" and s is not bounded):
+            granted = [a for a in bounded["Action"] if any(fnmatchcase(a, p) for p in allow["Action"])]
+            assert not granted, allow["Sid"]
+        keep = statement(deploy, "KeepRoleBoundaries")
+        assert (keep["Effect"], keep["Action"], keep["Resource"]) == (
+            "Deny",
+            ["iam:DeleteRolePermissionsBoundary"],
+            ["*"],
+        )
+
+
+def test_pass_role_only_to_the_services_the_stacks_hand_roles_to(stacks: dict[str, Stack], bootstrap: Stack) -> None:
+    trusted = set()
+    for name in ("dev", "staging", "prod"):
+        for body in stacks[name].resources("aws_iam_role").values():
+            for trust in policy(body, "assume_role_policy")["Statement"]:
+                service = trust["Principal"].get("Service", [])
+                trusted.update([service] if isinstance(service, str) else service)
+    assert sorted(trusted) == list(PASSED_TO_SERVICES)
+    assert "s3.amazonaws.com" in trusted  # prod's replication role: the list is not one environment's
+    for env in CLOUD_ENVIRONMENTS:
+        deploy = policy(bootstrap.resource("aws_iam_role_policy", f"{env}/policy"))
+        account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+        passing = [s for s in deploy["Statement"] if s["Effect"] == "Allow" and "iam:PassRole" in s["Action"]]
+        assert [s["Sid"] for s in passing] == ["PassEnvironmentRoles"]
+        (pass_role,) = passing
+        assert pass_role["Action"] == ["iam:PassRole"]
+        assert pass_role["Resource"] == [f"arn:aws:iam::{account}:role/f1-analytics-{env}-*"]
+        assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": sorted(trusted)}}
+
+
+EXPECTED_BOUNDARY = {"dev": False, "staging": True, "prod": True}
+
+
+def test_every_role_of_a_cloud_environment_carries_the_boundary(
+    stack: Stack, config: EnvironmentConfig, bootstrap: Stack
+) -> None:
+    roles = stack.resources("aws_iam_role")
+    assert len(roles) >= 7
+    assert uses_boundary(config) is EXPECTED_BOUNDARY[stack.name]
+    if not uses_boundary(config):
+        # dev is applied with the operator's credentials; no bootstrap stack made a boundary for it.
+        assert not [name for name, body in roles.items() if "permissions_boundary" in body]
+        return
+    account = stack.data_ref("aws_caller_identity", "caller", "account_id")
+    expected = boundary_of(bootstrap, stack.name, account)
+    assert {name: body.get("permissions_boundary") for name, body in roles.items()} == dict.fromkeys(roles, expected)
+
+
+@pytest.mark.parametrize(("backend", "bounded"), [("local", False), ("s3", False), ("cloud", True)])
+def test_only_terraform_cloud_environments_get_a_boundary(
+    configs: dict[str, EnvironmentConfig], backend: str, bounded: bool
+) -> None:
+    config = dataclasses.replace(configs["staging"], backend=BackendConfig(type=backend))
+    assert uses_boundary(config) is bounded
