@@ -25,6 +25,13 @@ UNSCOPABLE_ACTIONS = {
     "ec2:GetInstanceTypesFromInstanceRequirements": "cluster autoscaler sizes node templates",
     "eks:DescribeNodegroup": "cluster autoscaler reads managed node group labels and taints",
 }
+# The bootstrap stack's two service-wide grants, the only ones in the project. Both are held to the
+# environment's regions, and IAM stays out of them (tests/test_bootstrap.py asserts the details).
+SERVICE_WIDE_GRANTS = {
+    "EnvironmentServices": "the Terraform Cloud deploy role creates, changes and deletes every kind of "
+    "resource its stack declares",
+    "WorkloadServices": "the permissions boundary is a ceiling for every role of the stack, not a grant",
+}
 # Resource policies attached to one resource: "*" there is that resource.
 RESOURCE_POLICY_TYPES = {"aws_kms_key"}
 POLICY_KEYS = {"policy", "assume_role_policy"}
@@ -70,3 +77,19 @@ def test_no_principal_is_everyone(stack: Stack) -> None:
                 principal = statement["Principal"]
                 assert principal != "*", where
                 assert "*" not in as_list(principal.get("AWS", [])), where
+
+
+def test_bootstrap_grants_whole_services_only_where_explained(stacks: dict[str, Stack]) -> None:
+    seen = set()
+    for type_, where, document in documents(stacks["bootstrap"]):
+        for statement in (s for s in document["Statement"] if s["Effect"] == "Allow"):
+            actions = as_list(statement.get("Action", []))
+            broad = [a for a in actions if a == "*" or a.endswith(":*")]
+            star = "*" in as_list(statement.get("Resource", []))
+            if broad or (star and type_ not in RESOURCE_POLICY_TYPES):
+                assert statement.get("Sid") in SERVICE_WIDE_GRANTS, f"{where}: {statement.get('Sid')}"
+                assert "*" not in actions, where
+                assert not [a for a in broad if a.startswith(("iam:", "sts:"))], where
+                assert "aws:RequestedRegion" in statement["Condition"]["StringEquals"], where
+                seen.add(statement["Sid"])
+    assert seen == set(SERVICE_WIDE_GRANTS)
