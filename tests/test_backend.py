@@ -109,9 +109,10 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("s3 key slash", s3(key="/f1/qa.tfstate"), "/backend/key", "must not start or end with /"),
     ("s3 lock off", s3(use_lockfile=False), "/backend/use_lockfile", "is false; the only allowed value is true"),
     ("bucket uppercase", s3(bucket="F1-State"), "/backend/bucket", "not in the expected form"),
-    ("bucket dots", s3(bucket="f1..state"), "/backend/bucket", "has two adjacent dots"),
-    ("bucket ip", s3(bucket="192.168.10.12"), "/backend/bucket", "formatted as an IP address"),
-    ("bucket reserved", s3(bucket="state-s3alias"), "/backend/bucket", "uses a prefix or suffix that S3 reserves"),
+    ("bucket dots", s3(bucket="f1..state"), "/backend/bucket", "state bucket 'f1..state' contains '..'"),
+    ("bucket ip", s3(bucket="192.168.10.12"), "/backend/bucket", "is shaped like an IP address"),
+    ("bucket reserved", s3(bucket="state-s3alias"), "/backend/bucket", "ends with '-s3alias', a suffix S3 reserves"),
+    ("bucket demo", s3(bucket="amzn-s3-demo-state"), "/backend/bucket", "starts with 'amzn-s3-demo-'"),
 ]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from f1_infra.config import load_environment
-from f1_infra.rules.storage import bucket_name_problems
+from f1_infra.rules.names import bucket_name_problems
 from tests.envfiles import Mutation, problems, set_at, shipped
 
 

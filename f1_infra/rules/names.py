@@ -1,6 +1,10 @@
-"""Identifier rules shared by RDS and ElastiCache (instances, replication groups, snapshots)."""
+"""Naming rules shared by several modules: RDS and ElastiCache identifiers (instances,
+replication groups, snapshots) and S3 bucket names (the buckets we create, the state bucket of an
+s3 backend)."""
 
+import ipaddress
 import re
+from collections.abc import Iterator
 
 _CHARACTERS = re.compile(r"^[A-Za-z0-9-]+$")
 
@@ -17,3 +21,34 @@ def identifier_problem(value: str, maximum: int, what: str) -> str | None:
     if not _CHARACTERS.match(value) or not value[0].isalpha() or value.endswith("-") or "--" in value:
         return f"{what} {value!r} is not valid; {allowed}"
     return None
+
+
+# S3 bucket naming rules (rule 7).
+BUCKET_NAME_MIN, BUCKET_NAME_MAX = 3, 63
+_BUCKET_CHARACTERS = re.compile(r"^[a-z0-9.-]+$")
+BUCKET_FORBIDDEN_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+BUCKET_FORBIDDEN_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3")
+
+
+def bucket_name_problems(name: str) -> Iterator[str]:
+    """What S3 would refuse about a bucket name, each as a sentence."""
+    if not BUCKET_NAME_MIN <= len(name) <= BUCKET_NAME_MAX:
+        yield f"has {len(name)} characters; S3 allows {BUCKET_NAME_MIN} to {BUCKET_NAME_MAX}"
+    if not _BUCKET_CHARACTERS.match(name):
+        bad = "".join(sorted({c for c in name if not re.match(r"[a-z0-9.-]", c)}))
+        yield f"contains {bad!r}; S3 allows only lowercase letters, digits, dots and hyphens"
+    if name and not (name[0].isalnum() and name[-1].isalnum()):
+        yield "must start and end with a lowercase letter or a digit"
+    if ".." in name:
+        yield "contains '..'; S3 refuses adjacent dots"
+    try:
+        ipaddress.IPv4Address(name)
+        yield "is shaped like an IP address, which S3 refuses"
+    except ValueError:
+        pass
+    for prefix in BUCKET_FORBIDDEN_PREFIXES:
+        if name.startswith(prefix):
+            yield f"starts with {prefix!r}, a prefix S3 reserves"
+    for suffix in BUCKET_FORBIDDEN_SUFFIXES:
+        if name.endswith(suffix):
+            yield f"ends with {suffix!r}, a suffix S3 reserves"

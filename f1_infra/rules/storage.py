@@ -1,7 +1,5 @@
 """Rules on the S3 buckets: names, lifecycle schedules, replication, service access (rules 1-7)."""
 
-import ipaddress
-import re
 from collections.abc import Iterator, Sequence
 
 from f1_infra.config import (
@@ -12,6 +10,7 @@ from f1_infra.config import (
     bucket_name,
     pointer,
 )
+from f1_infra.rules.names import bucket_name_problems
 
 # S3's order of storage classes: a lifecycle rule may only move objects down this list.
 CLASS_ORDER = ("STANDARD_IA", "INTELLIGENT_TIERING", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
@@ -22,10 +21,6 @@ IA_MIN_DAYS = 30
 ARCHIVE_GAP_DAYS = 90
 ARCHIVES = ("GLACIER_IR", "GLACIER")
 
-NAME_MIN, NAME_MAX = 3, 63
-NAME_CHARACTERS = re.compile(r"^[a-z0-9.-]+$")
-FORBIDDEN_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-FORBIDDEN_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3")
 # What the random suffix looks like, for checking names before it exists.
 SUFFIX_PLACEHOLDER = "0" * BUCKET_SUFFIX_LENGTH
 # IAM role names are limited to 64 characters.
@@ -34,30 +29,6 @@ ROLE_NAME_MAX = 64
 
 def role_name(config: EnvironmentConfig, service_account: str) -> str:
     return f"{config.name_prefix}-{service_account}-s3"
-
-
-def bucket_name_problems(name: str) -> Iterator[str]:
-    """What S3 would refuse about a bucket name, each as a sentence."""
-    if not NAME_MIN <= len(name) <= NAME_MAX:
-        yield f"has {len(name)} characters; S3 allows {NAME_MIN} to {NAME_MAX}"
-    if not NAME_CHARACTERS.match(name):
-        bad = "".join(sorted({c for c in name if not re.match(r"[a-z0-9.-]", c)}))
-        yield f"contains {bad!r}; S3 allows only lowercase letters, digits, dots and hyphens"
-    if name and not (name[0].isalnum() and name[-1].isalnum()):
-        yield "must start and end with a lowercase letter or a digit"
-    if ".." in name:
-        yield "contains '..'; S3 refuses adjacent dots"
-    try:
-        ipaddress.IPv4Address(name)
-        yield "is shaped like an IP address, which S3 refuses"
-    except ValueError:
-        pass
-    for prefix in FORBIDDEN_PREFIXES:
-        if name.startswith(prefix):
-            yield f"starts with {prefix!r}, a prefix S3 reserves"
-    for suffix in FORBIDDEN_SUFFIXES:
-        if name.endswith(suffix):
-            yield f"ends with {suffix!r}, a suffix S3 reserves"
 
 
 def transition_problems(transitions: Sequence[LifecycleTransition], kind: str) -> Iterator[tuple[int, str]]:
