@@ -153,7 +153,8 @@ def test_enhanced_monitoring_role(stack: Stack) -> None:
 def test_parameter_group(stack: Stack) -> None:
     group = stack.resource("aws_db_parameter_group", "database/parameter_group")
     assert group["family"] == "postgres15"
-    assert group["name"] == f"f1-analytics-{stack.name}-postgres15"
+    assert group["name_prefix"] == f"f1-analytics-{stack.name}-postgres15-"
+    assert "name" not in group
     assert group["lifecycle"] == {"create_before_destroy": True}
     parameters = {p["name"]: (p["value"], p["apply_method"]) for p in group["parameter"]}
     assert parameters["rds.force_ssl"] == ("1", "immediate")

@@ -122,9 +122,9 @@ class Database(Construct):
         parameter_group = DbParameterGroup(
             self,
             "parameter_group",
-            # The family is part of the name, so a major upgrade creates the new group before
-            # the old one goes.
-            name=f"{prefix}-{db.parameter_group_family}",
+            # create_before_destroy needs a fresh name for the new group whatever forces the
+            # replacement (family, description): a fixed name would fail with "already exists".
+            name_prefix=f"{prefix}-{db.parameter_group_family}-",
             family=db.parameter_group_family,
             description=f"{prefix} PostgreSQL: TLS only, slow query logging, pg_stat_statements",
             parameter=[
