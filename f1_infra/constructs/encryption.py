@@ -1,5 +1,7 @@
 """The environment's customer-managed KMS key."""
 
+from typing import Any
+
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
@@ -45,6 +47,17 @@ PUBLISHER_SERVICES = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "budge
 PUBLISHER_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 
 
+def account_administration(partition: str, account_id: str) -> dict[str, Any]:
+    """The key-policy statement that keeps a key manageable by the account through IAM; every
+    customer-managed key of the project starts with it."""
+    return statement(
+        "AccountAdministration",
+        ACCOUNT_KEY_ACTIONS,
+        ["*"],
+        principal={"AWS": f"arn:{partition}:iam::{account_id}:root"},
+    )
+
+
 class EnvironmentKey(Construct):
     """One symmetric key per environment, rotated yearly, usable by CloudWatch Logs, SNS,
     CloudWatch alarms, EventBridge and AWS Budgets.
@@ -56,12 +69,7 @@ class EnvironmentKey(Construct):
         super().__init__(scope, id)
         partition, region = config.partition, config.region
         policy = policy_document(
-            statement(
-                "AccountAdministration",
-                ACCOUNT_KEY_ACTIONS,
-                ["*"],
-                principal={"AWS": f"arn:{partition}:iam::{account_id}:root"},
-            ),
+            account_administration(partition, account_id),
             statement(
                 "CloudWatchLogs",
                 LOGS_KEY_ACTIONS,

@@ -59,7 +59,7 @@ from f1_infra.config import (
     ServiceAccountConfig,
     bucket_name,
 )
-from f1_infra.constructs.encryption import ACCOUNT_KEY_ACTIONS
+from f1_infra.constructs.encryption import account_administration
 from f1_infra.constructs.irsa import OidcProvider, ServiceAccountRole
 from f1_infra.iam import policy_document, service_trust_policy, statement
 from f1_infra.rules.storage import role_name
@@ -389,14 +389,7 @@ class Storage(Construct):
             description=f"{prefix}: replicas of the S3 buckets in {dr_region}",
             enable_key_rotation=True,
             deletion_window_in_days=config.kms.deletion_window_days,
-            policy=policy_document(
-                statement(
-                    "AccountAdministration",
-                    ACCOUNT_KEY_ACTIONS,
-                    ["*"],
-                    principal={"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                )
-            ),
+            policy=policy_document(account_administration(partition, account_id)),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=config.production),
             provider=provider,
         )
