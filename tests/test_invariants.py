@@ -25,7 +25,9 @@ def test_default_tags_on_every_resource(stack: Stack) -> None:
 
 
 def test_every_log_group_is_encrypted_and_expires(stack: Stack) -> None:
-    for name, group in stack.resources("aws_cloudwatch_log_group").items():
+    groups = stack.resources("aws_cloudwatch_log_group")
+    assert len(groups) >= 10  # flow logs, EKS, RDS, ElastiCache, WAF and the application's four
+    for name, group in groups.items():
         assert group["kms_key_id"].startswith("${aws_kms_key."), name
         assert group["retention_in_days"] > 0, name
 

@@ -55,7 +55,9 @@ def test_subnet_layout_for_the_seed_vpc() -> None:
 
 
 def test_no_subnet_assigns_public_ips(stack: Stack) -> None:
-    assert all(body["map_public_ip_on_launch"] is False for body in stack.resources("aws_subnet").values())
+    subnets = stack.resources("aws_subnet").values()
+    assert len(subnets) == 9
+    assert all(body["map_public_ip_on_launch"] is False for body in subnets)
 
 
 def test_kubernetes_subnet_tags(stack: Stack) -> None:
