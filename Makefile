@@ -25,7 +25,7 @@ help:
 	@echo "make test             install what is missing, then run the test suite"
 	@echo "make lint             ruff check and format check"
 	@echo "make validate         check envs/*.json without synthesizing"
-	@echo "make docs             regenerate docs/architecture.md and docs/environments.md"
+	@echo "make docs             regenerate docs/architecture.md, docs/environments.md and envs/schema.json"
 	@echo "make addresses        accept the current Terraform addresses (tests/addresses/), after review"
 	@echo "make diff ENV=dev     cdktf diff for one stack (an environment, or bootstrap)"
 	@echo "make deploy ENV=dev   cdktf deploy for one stack (an environment, or bootstrap)"

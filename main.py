@@ -7,7 +7,8 @@ for any environment (exit status 2).
 
 import sys
 
-from f1_infra.config import ConfigError, environments_dir, load_environments, report
+from f1_infra.config import environments_dir, load_environments, report
+from f1_infra.problems import ConfigError
 
 
 def main() -> int:

@@ -12,7 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from f1_infra.config import ConfigError, environments_dir, load_environments, load_files, report
+from f1_infra.config import environments_dir, load_environments, load_files, report
+from f1_infra.problems import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,15 +55,14 @@ def _docs(*, check: bool) -> int:
     import tempfile
 
     from f1_infra import docs
-    from f1_infra.config import PROJECT_ROOT, SCHEMA_FILE
+    from f1_infra.config import PROJECT_ROOT, environment_schema
 
-    envs = environments_dir()
     try:
-        configs = load_environments(envs)
+        configs = load_environments(environments_dir())
     except ConfigError as exc:
         report(exc, sys.stderr)
         return 2
-    schema = json.loads((envs / SCHEMA_FILE).read_text(encoding="utf-8"))
+    schema = environment_schema()
     if not check:
         for path in docs.write(configs, schema):
             print(f"{path}: regenerated")

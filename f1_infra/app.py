@@ -3,7 +3,7 @@ environment keeps its state in Terraform Cloud."""
 
 from cdktf import App
 
-from f1_infra.config import EnvironmentConfig
+from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.stack import PlatformStack
 
 

@@ -24,8 +24,9 @@ from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
 from f1_infra.boundary import boundary_name, boundary_path
-from f1_infra.config import BackendConfig, EnvironmentConfig
 from f1_infra.iam import policy_document, statement
+from f1_infra.settings.backend import CloudBackend, LocalBackend
+from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.stack import state_backend
 
 BOOTSTRAP_STACK = "bootstrap"
@@ -220,7 +221,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
-def trust_subject(backend: BackendConfig) -> str:
+def trust_subject(backend: CloudBackend) -> str:
     """The `sub` claim of every run of the workspace, plan and apply alike. Workspace names are
     unique in an organization, so with no project named any project matches."""
     project = backend.project or "*"
@@ -451,7 +452,7 @@ class BootstrapStack(TerraformStack):
                 AwsProviderDefaultTags(tags={"Project": first.project, "Environment": id, "ManagedBy": "cdktf"})
             ],
         )
-        state_backend(self, id, BackendConfig(type="local"))
+        state_backend(self, id, LocalBackend())
         account_id = DataAwsCallerIdentity(self, "caller").account_id
 
         hosts = sorted({c.backend.hostname for c in clouds if c.backend.hostname})

@@ -16,7 +16,7 @@ from cdktf import IAspect
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import IConstruct
 
-from f1_infra.config import EnvironmentConfig
+from f1_infra.settings.environment import EnvironmentConfig
 
 
 def uses_boundary(config: EnvironmentConfig) -> bool:

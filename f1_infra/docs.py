@@ -1,7 +1,7 @@
 """Generated documentation: docs/architecture.md from the synthesized stacks, docs/environments.md
-from the environment files and their schema.
+from the environment files and their schema, and envs/schema.json (for editors) from the settings.
 
-Both are rebuilt by `make docs` (`python -m f1_infra docs`) and checked by tests/test_docs.py,
+All are rebuilt by `make docs` (`python -m f1_infra docs`) and checked by tests/test_docs.py,
 so they follow whatever modules and settings the project has, without a hand-kept list.
 """
 
@@ -16,10 +16,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from f1_infra.config import PROJECT_ROOT, EnvironmentConfig
+from pydantic import BaseModel
+
+from f1_infra.config import PROJECT_ROOT
+from f1_infra.settings.environment import EnvironmentConfig
+from f1_infra.settings.schema import schema_text
 
 ARCHITECTURE = "docs/architecture.md"
 ENVIRONMENTS = "docs/environments.md"
+SCHEMA = "envs/schema.json"
 BOOTSTRAP = "bootstrap"
 # Constructs placed directly in a stack (provider lookups such as the caller identity).
 STACK_LEVEL = "stack"
@@ -168,11 +173,27 @@ def architecture(documents: Mapping[str, Mapping[str, Any]], environment_order: 
 
 def _plain(value: Any) -> Any:
     """A configuration tree as plain dicts (asdict cannot copy the read-only tag mappings)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+    if isinstance(value, BaseModel):
+        return {name: _plain(getattr(value, name)) for name in type(value).model_fields}
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
     return value
+
+
+def _schema_leaves(
+    schema: Mapping[str, Any], node: Mapping[str, Any], path: tuple[str, ...] = ()
+) -> Iterator[tuple[str, ...]]:
+    """Every setting the schema declares, including those no file sets (another backend's keys)."""
+    node = _resolve(schema, node)
+    branches = [_resolve(schema, b.get("then", {})) for b in node.get("allOf", [])]
+    properties = {k: v for c in (node, *branches) for k, v in c.get("properties", {}).items()}
+    if not properties:
+        yield path
+    for key, child in properties.items():
+        if key != "$schema":
+            yield from _schema_leaves(schema, child, (*path, key))
 
 
 def _settings(config: EnvironmentConfig) -> dict[str, Any]:
@@ -224,7 +245,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
-        return ", ".join(f"`{v}`" for v in value) if value else "(none)"
+        items = (json.dumps(v) if isinstance(v, Mapping) else v for v in value)
+        return ", ".join(f"`{v}`" for v in items) if value else "(none)"
     if isinstance(value, Mapping):
         return "(none)" if not value else json.dumps(value)
     return f"`{value}`"
@@ -240,6 +262,8 @@ def environments(configs: Sequence[EnvironmentConfig], schema: Mapping[str, Any]
     paths: list[tuple[str, ...]] = []
     for config in configs:
         paths += [p for p in flat[config.name] if p not in paths]
+    # A map's keys come from the files (node group names); the schema adds settings no file has.
+    paths += [p for p in _schema_leaves(schema, schema) if p not in paths and not any(q[: len(p)] == p for q in paths)]
     # Keys only some files have (tags) join their section rather than the end of the table.
     sections = list(dict.fromkeys(p[0] for p in paths))
     paths.sort(key=lambda p: sections.index(p[0]))
@@ -318,6 +342,7 @@ def render(
     return {
         ARCHITECTURE: architecture(documents, environment_order(configs)),
         ENVIRONMENTS: environments(ordered, schema),
+        SCHEMA: schema_text(schema),
     }
 
 

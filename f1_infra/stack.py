@@ -15,7 +15,6 @@ from cdktf_cdktf_provider_random.provider import RandomProvider
 from constructs import Construct
 
 from f1_infra.boundary import PermissionsBoundary, boundary_arn, uses_boundary
-from f1_infra.config import BackendConfig, EnvironmentConfig
 from f1_infra.constructs.alerts import Alerts
 from f1_infra.constructs.cache import Cache
 from f1_infra.constructs.cluster import Cluster
@@ -24,6 +23,8 @@ from f1_infra.constructs.encryption import EnvironmentKey
 from f1_infra.constructs.monitoring import Monitoring
 from f1_infra.constructs.network import Network
 from f1_infra.constructs.storage import Storage, StorageAccess
+from f1_infra.settings.backend import BackendConfig
+from f1_infra.settings.environment import EnvironmentConfig
 
 # Terraform runs in cdktf.out/stacks/<env>/: state lives next to cdktf.out, outside the folder
 # that every synth rewrites.

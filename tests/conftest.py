@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from f1_infra.config import DEFAULT_ENVS_DIR, EnvironmentConfig, load_environments
+from f1_infra.config import DEFAULT_ENVS_DIR, load_environments
+from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack
 
 ENVIRONMENTS = ("dev", "staging", "prod")

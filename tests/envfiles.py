@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from f1_infra.config import DEFAULT_ENVS_DIR, ConfigError, load_environment
+from f1_infra.config import DEFAULT_ENVS_DIR, load_environment
+from f1_infra.problems import ConfigError
 
 Mutation = Callable[[dict[str, Any]], None]
 

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from cdktf import App, TerraformStack
 
-from f1_infra.config import DEFAULT_ENVS_DIR, ConfigError, load_environment, load_environments
+from f1_infra.config import DEFAULT_ENVS_DIR, load_environment, load_environments
+from f1_infra.problems import ConfigError
 from f1_infra.stack import state_backend
 from tests.envfiles import Mutation, problems, set_at, shipped
 from tests.synth import Stack

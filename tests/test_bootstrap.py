@@ -1,6 +1,5 @@
 """The bootstrap stack: Terraform Cloud workspaces with AWS dynamic credentials, no stored keys."""
 
-import dataclasses
 import json
 from fnmatch import fnmatchcase
 from typing import Any
@@ -19,7 +18,8 @@ from f1_infra.bootstrap import (
     service_of,
 )
 from f1_infra.boundary import uses_boundary
-from f1_infra.config import BackendConfig, EnvironmentConfig
+from f1_infra.settings.backend import CloudBackend, LocalBackend, S3Backend
+from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack, policy, statement
 
 CLOUD_ENVIRONMENTS = ("staging", "prod")
@@ -189,12 +189,8 @@ def test_deploy_regions_add_the_replication_region_when_storage_replicates(
     assert deploy_regions(configs["dev"]) == ["us-west-2"]
     # A replica in the environment's own region adds nothing.
     prod = configs["prod"]
-    same = dataclasses.replace(
-        prod,
-        storage=dataclasses.replace(
-            prod.storage, replication=dataclasses.replace(prod.storage.replication, region=prod.region)
-        ),
-    )
+    replication = prod.storage.replication.model_copy(update={"region": prod.region})
+    same = prod.model_copy(update={"storage": prod.storage.model_copy(update={"replication": replication})})
     assert deploy_regions(same) == ["us-west-2"]
 
 
@@ -364,9 +360,16 @@ def test_every_role_of_a_cloud_environment_carries_the_boundary(
     assert {name: body.get("permissions_boundary") for name, body in roles.items()} == dict.fromkeys(roles, expected)
 
 
+BACKENDS = {
+    "local": LocalBackend(),
+    "s3": S3Backend(type="s3", bucket="f1-analytics-state", key="staging.tfstate", region="us-west-2"),
+    "cloud": CloudBackend(type="cloud", organization="f1-analytics", workspace="f1-analytics-staging"),
+}
+
+
 @pytest.mark.parametrize(("backend", "bounded"), [("local", False), ("s3", False), ("cloud", True)])
 def test_only_terraform_cloud_environments_get_a_boundary(
     configs: dict[str, EnvironmentConfig], backend: str, bounded: bool
 ) -> None:
-    config = dataclasses.replace(configs["staging"], backend=BackendConfig(type=backend))
+    config = configs["staging"].model_copy(update={"backend": BACKENDS[backend]})
     assert uses_boundary(config) is bounded

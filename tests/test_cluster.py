@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT, EnvironmentConfig
+from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT
+from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack, policy, statement
 
 LETTERS = ("a", "b", "c")

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from f1_infra.config import ConfigError, load_environment
+from f1_infra.config import load_environment
+from f1_infra.problems import ConfigError
 from f1_infra.rules import cluster as rules
 from tests.envfiles import Mutation, combine, findings, problems, set_at, shipped
 

@@ -9,14 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from f1_infra.config import (
-    DEFAULT_ENVS_DIR,
-    PROJECT_ROOT,
-    ConfigError,
-    environments_dir,
-    load_environment,
-    load_environments,
-)
+from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT, environments_dir, load_environment, load_environments
+from f1_infra.problems import ConfigError
 from tests.envfiles import Mutation, delete, problems, set_at, shipped
 
 

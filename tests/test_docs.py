@@ -1,14 +1,14 @@
 """Generated documents stay current: `make docs` rewrites them from the stacks and env files."""
 
-import dataclasses
 import json
 from pathlib import Path
 
 from f1_infra import docs
-from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT, SCHEMA_FILE, EnvironmentConfig
+from f1_infra.config import PROJECT_ROOT, environment_schema
+from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack
 
-SCHEMA = json.loads((DEFAULT_ENVS_DIR / SCHEMA_FILE).read_text())
+SCHEMA = environment_schema()
 
 
 def rendered(stacks: dict[str, Stack], configs: dict[str, EnvironmentConfig]) -> dict[str, str]:
@@ -39,7 +39,7 @@ def test_environment_table_follows_the_files(configs: dict[str, EnvironmentConfi
     assert "| `network.nat_gateways` | `single` | `one_per_az` | `one_per_az` | `one_per_az` |" in text
     assert "| `backend.workspace` | — | `f1-analytics-staging` | `f1-analytics-prod` | required for cloud |" in text
 
-    changed = dataclasses.replace(ordered[0], kms=dataclasses.replace(ordered[0].kms, deletion_window_days=14))
+    changed = ordered[0].model_copy(update={"kms": ordered[0].kms.model_copy(update={"deletion_window_days": 14})})
     assert "| `kms.deletion_window_days` | `14` | `30` | `30` |" in docs.environments([changed, *ordered[1:]], SCHEMA)
 
 

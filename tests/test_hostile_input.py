@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from f1_infra.config import DEFAULT_ENVS_DIR, ConfigError, load_environment
+from f1_infra.config import DEFAULT_ENVS_DIR, load_environment
+from f1_infra.problems import ConfigError
 from tests.conftest import ENVIRONMENTS
 from tests.invariants import dangling_references, literal_secrets
 from tests.synth import Stack

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from f1_infra.config import EnvironmentConfig
 from f1_infra.constructs.monitoring import LOG_GROUPS, SSL_POLICY
+from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack, policy, statement
 
 ELB = "AWS/ApplicationELB"

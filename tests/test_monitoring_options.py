@@ -3,7 +3,6 @@
 cluster's OIDC provider. One small synth of the construct alone, with stand-ins for the modules
 it reads attributes from."""
 
-import dataclasses
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,9 +13,11 @@ from cdktf import App, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 
-from f1_infra.config import CertificateConfig, EnvironmentConfig
+from f1_infra.constructs.events import CONSUMER_QUEUE_ACTIONS
 from f1_infra.constructs.irsa import OidcProvider
-from f1_infra.constructs.monitoring import CONSUMER_QUEUE_ACTIONS, Monitoring
+from f1_infra.constructs.monitoring import Monitoring
+from f1_infra.settings.environment import EnvironmentConfig
+from f1_infra.settings.monitoring import CertificateConfig
 from tests.synth import Stack, policy, statement
 
 DOMAIN = "f1.example.com"
@@ -30,10 +31,10 @@ OIDC = OidcProvider(
 @pytest.fixture(scope="module")
 def options(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory) -> Stack:
     base = configs["dev"]
-    alb = dataclasses.replace(
-        base.monitoring.alb, certificate=CertificateConfig(arn=None, domain=DOMAIN, hosted_zone_id=ZONE)
+    alb = base.monitoring.alb.model_copy(
+        update={"certificate": CertificateConfig(arn=None, domain=DOMAIN, hosted_zone_id=ZONE)}
     )
-    config = dataclasses.replace(base, monitoring=dataclasses.replace(base.monitoring, alb=alb))
+    config = base.model_copy(update={"monitoring": base.monitoring.model_copy(update={"alb": alb})})
     app = App(outdir=str(tmp_path_factory.mktemp("options")))
     stack = TerraformStack(app, "options")
     AwsProvider(stack, "aws", region=config.region)

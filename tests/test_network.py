@@ -4,7 +4,8 @@ import ipaddress
 
 import pytest
 
-from f1_infra.config import EnvironmentConfig, compute_subnet_layout
+from f1_infra.settings.environment import EnvironmentConfig
+from f1_infra.settings.network import compute_subnet_layout
 from tests.synth import Stack, policy, statement
 
 TIERS = ("public", "private", "database")

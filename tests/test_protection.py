@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from f1_infra.config import EnvironmentConfig
+from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack
 
 DATA_BUCKETS = ("ml-models", "data-backup")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from f1_infra.config import EnvironmentConfig
+from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack, policy, statement
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from f1_infra.config import EnvironmentConfig
+from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack, policy, statement
 
 BUCKETS = ("models", "backups", "logs")

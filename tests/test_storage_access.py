@@ -7,7 +7,6 @@ with an OIDC provider of its own, synthesized once for this module.
 
 import json
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -16,9 +15,10 @@ from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnec
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_random.provider import RandomProvider
 
-from f1_infra.config import BucketGrant, EnvironmentConfig, ServiceAccountConfig
 from f1_infra.constructs.irsa import OidcProvider
 from f1_infra.constructs.storage import Storage, StorageAccess, service_account_policy
+from f1_infra.settings.environment import EnvironmentConfig
+from f1_infra.settings.storage import BucketGrant, ServiceAccountConfig
 from tests.synth import Stack, policy, statement
 
 ACCOUNT = "123456789012"
@@ -175,19 +175,19 @@ ARNS = {
 
 
 def grants(**buckets: BucketGrant) -> ServiceAccountConfig:
-    return ServiceAccountConfig(namespace="f1-analytics", buckets=MappingProxyType(buckets))
+    return ServiceAccountConfig(namespace="f1-analytics", buckets=buckets)
 
 
 def test_reading_a_prefix_limits_listing_to_it() -> None:
     document = json.loads(
-        service_account_policy(grants(models=BucketGrant("read", "serving/")), ARNS, KEY_ARN, "us-west-2")
+        service_account_policy(grants(models=BucketGrant(access="read", prefix="serving/")), ARNS, KEY_ARN, "us-west-2")
     )
     assert statement(document, "ListModels")["Condition"] == {"StringLike": {"s3:prefix": ["serving/*"]}}
     assert statement(document, "ObjectsModels")["Resource"] == ["arn:aws:s3:::models/serving/*"]
 
 
 def test_sse_s3_buckets_need_no_key() -> None:
-    document = json.loads(service_account_policy(grants(logs=BucketGrant("read", None)), ARNS, KEY_ARN, "us-west-2"))
+    document = json.loads(service_account_policy(grants(logs=BucketGrant(access="read")), ARNS, KEY_ARN, "us-west-2"))
     assert [s["Sid"] for s in document["Statement"]] == ["ListLogs", "ObjectsLogs"]
 
 

@@ -5,8 +5,8 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
-from f1_infra.config import EnvironmentConfig
 from f1_infra.iam import policy_document, statement
+from f1_infra.settings.environment import EnvironmentConfig
 
 OWNER_ACTIONS = (
     "sns:GetTopicAttributes",

@@ -19,9 +19,9 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroup
 from cdktf_cdktf_provider_random.password import Password
 from constructs import Construct
 
-from f1_infra.config import EnvironmentConfig
 from f1_infra.constructs.network import Network
 from f1_infra.rules.cache import replication_group_id
+from f1_infra.settings.environment import EnvironmentConfig
 
 PORT = 6379
 # The only special characters ElastiCache accepts in an AUTH token (rule 13).

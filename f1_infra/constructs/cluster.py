@@ -44,11 +44,12 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from f1_infra.config import EnvironmentConfig, NodeGroupConfig
 from f1_infra.constructs.irsa import OidcProvider, ServiceAccountRole
 from f1_infra.constructs.network import Network
 from f1_infra.iam import policy_document, service_trust_policy, statement
 from f1_infra.rules.cluster import architecture, node_group_prefix
+from f1_infra.settings.cluster import NodeGroupConfig
+from f1_infra.settings.environment import EnvironmentConfig
 
 ANYWHERE = "0.0.0.0/0"
 KUBE_SYSTEM = "kube-system"

@@ -21,10 +21,10 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
-from f1_infra.config import EnvironmentConfig
 from f1_infra.constructs.network import Network
 from f1_infra.iam import policy_document, service_trust_policy, statement
 from f1_infra.rules.database import final_snapshot_identifier, identifier
+from f1_infra.settings.environment import EnvironmentConfig
 
 PORT = 5432
 HTTPS = 443

@@ -7,8 +7,8 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
-from f1_infra.config import EnvironmentConfig
 from f1_infra.iam import policy_document, statement
+from f1_infra.settings.environment import EnvironmentConfig
 
 # The account root keeps full control of the key through IAM, listed action by action so that no
 # policy of the project grants a service-wide wildcard.

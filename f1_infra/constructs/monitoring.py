@@ -59,7 +59,6 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssoci
 from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import Wafv2WebAclLoggingConfiguration
 from constructs import Construct
 
-from f1_infra.config import EnvironmentConfig
 from f1_infra.constructs.cache import Cache
 from f1_infra.constructs.database import Database
 from f1_infra.constructs.irsa import OidcProvider, ServiceAccountRole
@@ -67,6 +66,7 @@ from f1_infra.constructs.network import Network
 from f1_infra.constructs.storage import Storage
 from f1_infra.iam import policy_document, statement
 from f1_infra.rules.monitoring import load_balancer_name
+from f1_infra.settings.environment import EnvironmentConfig
 
 # The current AWS-recommended policy: TLS 1.3 and 1.2 with hybrid post-quantum key exchange.
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"

@@ -18,8 +18,8 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from constructs import Construct
 
-from f1_infra.config import EnvironmentConfig
 from f1_infra.iam import policy_document, service_trust_policy, statement
+from f1_infra.settings.environment import EnvironmentConfig
 
 ANYWHERE = "0.0.0.0/0"
 FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams")

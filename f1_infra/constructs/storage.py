@@ -50,19 +50,19 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 from cdktf_cdktf_provider_random.id import Id
 from constructs import Construct
 
-from f1_infra.config import (
-    BUCKET_SUFFIX_BYTES,
-    BucketConfig,
-    BucketLifecycle,
-    EnvironmentConfig,
-    ReplicationConfig,
-    ServiceAccountConfig,
-    bucket_name,
-)
 from f1_infra.constructs.encryption import account_administration
 from f1_infra.constructs.irsa import OidcProvider, ServiceAccountRole
 from f1_infra.iam import policy_document, service_trust_policy, statement
 from f1_infra.rules.storage import role_name
+from f1_infra.settings.environment import EnvironmentConfig
+from f1_infra.settings.storage import (
+    BUCKET_SUFFIX_BYTES,
+    BucketConfig,
+    BucketLifecycle,
+    ReplicationConfig,
+    ServiceAccountConfig,
+    bucket_name,
+)
 
 # Buckets encrypted with the environment key; the logs bucket uses SSE-S3 (rules 8 and 43).
 KMS_BUCKETS = ("models", "backups")

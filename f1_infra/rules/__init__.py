@@ -7,8 +7,8 @@ comments refer to docs/aws-rules.md.
 
 from collections.abc import Callable, Iterator
 
-from f1_infra.config import EnvironmentConfig
 from f1_infra.rules import backend, cache, cluster, database, general, monitoring, network, storage
+from f1_infra.settings.environment import EnvironmentConfig
 
 Finding = tuple[str, str]
 Check = Callable[[EnvironmentConfig], Iterator[Finding]]

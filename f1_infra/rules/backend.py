@@ -2,8 +2,9 @@
 
 from collections.abc import Iterator
 
-from f1_infra.config import EnvironmentConfig, pointer
+from f1_infra.problems import pointer
 from f1_infra.rules.names import bucket_name_problems
+from f1_infra.settings.environment import EnvironmentConfig
 
 
 def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:

@@ -3,9 +3,10 @@
 import re
 from collections.abc import Iterator
 
-from f1_infra.config import EnvironmentConfig, pointer
+from f1_infra.problems import pointer
 from f1_infra.rules import windows
 from f1_infra.rules.names import identifier_problem
+from f1_infra.settings.environment import EnvironmentConfig
 
 # Versions creatable per engine, major.minor (rule 15: Redis OSS stops at 7.1).
 # Engine versions ElastiCache creates (major.minor), as last checked against the ElastiCache

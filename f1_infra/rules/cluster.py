@@ -7,7 +7,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from f1_infra.config import EnvironmentConfig, NodeGroupConfig, pointer
+from f1_infra.problems import pointer
+from f1_infra.settings.cluster import NodeGroupConfig
+from f1_infra.settings.environment import EnvironmentConfig
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@
 import re
 from collections.abc import Iterator
 
-from f1_infra.config import EnvironmentConfig, pointer
+from f1_infra.problems import pointer
 from f1_infra.rules import windows
 from f1_infra.rules.names import identifier_problem
+from f1_infra.settings.environment import EnvironmentConfig
 
 # Major versions RDS creates, as last checked against AWS's RDS for PostgreSQL release calendar on
 # the date below; re-check when a major version approaches its end of standard support.

@@ -2,7 +2,8 @@
 
 from collections.abc import Iterator
 
-from f1_infra.config import EnvironmentConfig, pointer
+from f1_infra.problems import pointer
+from f1_infra.settings.environment import EnvironmentConfig
 
 RESERVED_TAGS = ("Project", "Environment", "ManagedBy")
 # Resource names are <project>-<environment>-<thing>; the longest fixed <thing> we append to a

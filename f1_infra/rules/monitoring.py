@@ -3,7 +3,8 @@
 import re
 from collections.abc import Iterator
 
-from f1_infra.config import EnvironmentConfig, pointer
+from f1_infra.problems import pointer
+from f1_infra.settings.environment import EnvironmentConfig
 
 LOAD_BALANCER_NAME_MAX = 32
 TARGET_GROUP_PREFIX_MAX = 6

@@ -3,7 +3,9 @@
 import ipaddress
 from collections.abc import Iterator
 
-from f1_infra.config import COMPUTED_LAYOUT_MAX_PREFIX, EnvironmentConfig, pointer
+from f1_infra.problems import pointer
+from f1_infra.settings.environment import EnvironmentConfig
+from f1_infra.settings.network import COMPUTED_LAYOUT_MAX_PREFIX
 
 # AWS accepts VPC and subnet blocks from /16 to /28.
 AWS_MIN_PREFIX, AWS_MAX_PREFIX = 16, 28

@@ -2,15 +2,10 @@
 
 from collections.abc import Iterator, Sequence
 
-from f1_infra.config import (
-    BUCKET_SUFFIX_LENGTH,
-    BucketLifecycle,
-    EnvironmentConfig,
-    LifecycleTransition,
-    bucket_name,
-    pointer,
-)
+from f1_infra.problems import pointer
 from f1_infra.rules.names import bucket_name_problems
+from f1_infra.settings.environment import EnvironmentConfig
+from f1_infra.settings.storage import BUCKET_SUFFIX_LENGTH, BucketLifecycle, LifecycleTransition, bucket_name
 
 # S3's order of storage classes: a lifecycle rule may only move objects down this list.
 CLASS_ORDER = ("STANDARD_IA", "INTELLIGENT_TIERING", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")

@@ -1,0 +1,142 @@
+"""An environment file as a whole (envs/<name>.json): the settings every construct reads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
+
+from f1_infra.settings.backend import BackendConfig, LocalBackend
+from f1_infra.settings.base import REGION_PATTERN, UNIQUE, FrozenMap, Setting
+from f1_infra.settings.cache import CacheConfig
+from f1_infra.settings.cluster import ClusterConfig
+from f1_infra.settings.database import DatabaseConfig
+from f1_infra.settings.monitoring import MonitoringConfig
+from f1_infra.settings.network import NetworkConfig
+from f1_infra.settings.storage import StorageConfig
+
+TITLE = "F1 analytics platform environment"
+DESCRIPTION = (
+    "One deployable environment of the F1 analytics platform. The file name (without .json) is the environment "
+    "name and the Terraform stack name. Settings with a default may be left out."
+)
+
+TagKey = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^(?!aws:)[A-Za-z0-9 _.:/=+@-]+$",
+        description="tag keys have 1 to 128 letters, digits, spaces or _ . : / = + - @ and do not start with aws:",
+    ),
+]
+TagValue = Annotated[str, Field(max_length=256, pattern=r"^[A-Za-z0-9 _.:/=+@-]*$")]
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")]
+
+
+class KmsConfig(Setting):
+    deletion_window_days: int = Field(
+        30,
+        ge=7,
+        le=30,
+        description="Days a scheduled key deletion waits before the key is gone (7 to 30). Data encrypted with a "
+        "deleted key is lost, so keep 30 unless the environment is disposable.",
+    )
+
+
+class AlertsConfig(Setting):
+    emails: tuple[Email, ...] = Field(
+        (),
+        json_schema_extra=UNIQUE,
+        description="E-mail addresses subscribed to the alerts topic. Each recipient must confirm the subscription "
+        "from the e-mail AWS sends; until then it stays pending.",
+    )
+
+
+class EnvironmentConfig(Setting):
+    """One environment file, validated, with every default filled in."""
+
+    name: SkipJsonSchema[str]
+    source: SkipJsonSchema[str]
+    project: str = Field(
+        "f1-analytics",
+        pattern=r"^[a-z][a-z0-9-]{1,19}$",
+        description="Project name, the first part of every resource name (<project>-<environment>-<thing>) and the "
+        "Project tag.",
+    )
+    region: str = Field(pattern=REGION_PATTERN, description="AWS region that hosts the environment, e.g. us-west-2.")
+    production: bool = Field(
+        False,
+        description="Holds the environment to production rules: stateful resources refuse accidental destruction and "
+        "settings that are only acceptable for throw-away environments are refused.",
+    )
+    tags: FrozenMap[TagKey, TagValue] = Field(
+        {},
+        description="Extra tags applied to every resource through the provider's default_tags. Project, Environment "
+        "and ManagedBy are always set and cannot be overridden here.",
+    )
+    backend: BackendConfig = Field(
+        LocalBackend(),
+        description="Where Terraform keeps this environment's state. `type` picks the kind and decides which other "
+        "keys are allowed: local (the default) needs no login and suits one person; cloud keeps state and runs in a "
+        "Terraform Cloud / HCP Terraform workspace created by the bootstrap stack; s3 keeps state in an S3 bucket "
+        "with Terraform's native lock file.",
+    )
+    kms: KmsConfig = Field(
+        KmsConfig(), description="The environment's customer-managed KMS key, used by logs, SNS and the data stores."
+    )
+    alerts: AlertsConfig = Field(
+        AlertsConfig(), description="The alerts SNS topic that every alarm of the environment notifies."
+    )
+    network: NetworkConfig = Field(
+        description="The VPC: subnets in three tiers (public, private, database) across availability zones, NAT, "
+        "flow logs."
+    )
+    cluster: ClusterConfig = Field(
+        description="The EKS cluster: Kubernetes version, API endpoint access, administrators, control-plane logs, "
+        "add-ons and managed node groups."
+    )
+    database: DatabaseConfig = Field(
+        description="The RDS PostgreSQL instance, its optional read replicas and RDS Proxy, and their alarms."
+    )
+    cache: CacheConfig = Field(
+        description="The ElastiCache (Redis OSS or Valkey) replication group, its AUTH token secret, logs and alarms."
+    )
+    storage: StorageConfig = Field(
+        StorageConfig(),
+        description="The S3 module: buckets for ML model artifacts, data backups and logs, their lifecycle, "
+        "cross-region replication and the IAM roles of the service accounts that use them.",
+    )
+    monitoring: MonitoringConfig = Field(
+        description="The monitoring module: the public Application Load Balancer and its WAF, CloudWatch log groups, "
+        "dashboard and alarms, the composite platform-health alarm, the ML training schedule (EventBridge to SQS) "
+        "and the monthly cost budget."
+    )
+
+    @property
+    def name_prefix(self) -> str:
+        """Prefix of every resource name: <project>-<environment>."""
+        return f"{self.project}-{self.name}"
+
+    @property
+    def cluster_name(self) -> str:
+        """The EKS cluster name; subnets carry it in their Kubernetes discovery tag."""
+        return f"{self.name_prefix}-eks"
+
+    @property
+    def partition(self) -> str:
+        if self.region.startswith("cn-"):
+            return "aws-cn"
+        if self.region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws"
+
+    @property
+    def default_tags(self) -> dict[str, str]:
+        return {
+            **self.tags,
+            "Project": self.project,
+            "Environment": self.name,
+            "ManagedBy": "cdktf",
+        }
