@@ -105,7 +105,6 @@ class PlatformStack(TerraformStack):
             self,
             "monitoring",
             config=config,
-            account_id=account_id,
             kms_key_arn=self.key.arn,
             alerts_topic_arn=self.alerts.topic_arn,
             network=self.network,

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from f1_infra.constructs.monitoring import LOG_GROUPS, SSL_POLICY
+from f1_infra.constructs.load_balancer import SSL_POLICY
+from f1_infra.constructs.observability import LOG_GROUPS
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack, policy, statement
 

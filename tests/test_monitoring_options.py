@@ -43,7 +43,6 @@ def options(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.Temp
         stack,
         "monitoring",
         config=config,
-        account_id="123456789012",
         kms_key_arn="arn:aws:kms:us-west-2:123456789012:key/example",
         alerts_topic_arn="arn:aws:sns:us-west-2:123456789012:alerts",
         network=SimpleNamespace(vpc_id="vpc-1", vpc_cidr="10.0.0.0/16", public_subnet_ids=["subnet-a", "subnet-b"]),
