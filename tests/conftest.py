@@ -6,9 +6,42 @@ from pathlib import Path
 import pytest
 
 from f1_infra.config import DEFAULT_ENVS_DIR, EnvironmentConfig, load_environments
+from f1_infra.runtime import collector_paused
+from tests.processes import MainRun, MainRuns
 from tests.synth import Stack
 
+# Before any test module imports cdktf or a provider, as main.py does: the provider submodules
+# load on demand, and the import's million objects stay out of every later collection.
+with collector_paused():
+    from f1_infra.app import build
+
 ENVIRONMENTS = ("dev", "staging", "prod")
+
+MAIN_RUNS = MainRuns()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Starts the `main.py` runs the selected tests use, so they run while the others do."""
+    used = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    for name in MainRuns.NAMES:
+        if name in used:
+            MAIN_RUNS.get(name).start()
+
+
+def pytest_sessionfinish() -> None:
+    MAIN_RUNS.close()
+
+
+@pytest.fixture(scope="session")
+def main_qa() -> MainRun:
+    """`main.py` on a folder holding dev's file as qa.json."""
+    return MAIN_RUNS.get("main_qa")
+
+
+@pytest.fixture(scope="session")
+def main_unwritable_outdir() -> MainRun:
+    """`main.py` on valid files, with an output folder that cannot be created."""
+    return MAIN_RUNS.get("main_unwritable_outdir")
 
 
 @pytest.fixture(scope="session")
@@ -19,8 +52,6 @@ def configs() -> dict[str, EnvironmentConfig]:
 @pytest.fixture(scope="session")
 def synth_dir(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The cdktf.out folder of one synth of every shipped environment."""
-    from f1_infra.app import build
-
     outdir = tmp_path_factory.mktemp("cdktf.out")
     build(list(configs.values()), outdir=str(outdir)).synth()
     return outdir
