@@ -1,13 +1,14 @@
 """Each environment is synthesized once per test session, the way `cdktf synth` does it."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from f1_infra.config import DEFAULT_ENVS_DIR, EnvironmentConfig, load_environments
 from f1_infra.runtime import collector_paused
-from tests.processes import MainRun, MainRuns
+from tests.processes import Checkov, MainRun, MainRuns
 from tests.synth import Stack
 
 # Before any test module imports cdktf or a provider, as main.py does: the provider submodules
@@ -17,18 +18,32 @@ with collector_paused():
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
+# The processes tests wait for, started early so they run on the second core while the
+# session's own tests run on the first.
 MAIN_RUNS = MainRuns()
+CHECKOV = Checkov()
+USED_FIXTURES: set[str] = set()
+
+
+BACKGROUND_FIXTURES = ("checkov_scan", *MainRuns.NAMES)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that wait for a background process run last, when it has most likely finished."""
+    waiting = [item for item in items if set(getattr(item, "fixturenames", ())) & set(BACKGROUND_FIXTURES)]
+    items[:] = [item for item in items if item not in waiting] + waiting
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Starts the `main.py` runs the selected tests use, so they run while the others do."""
-    used = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    """Starts the `main.py` runs the selected tests use."""
+    USED_FIXTURES.update(name for item in session.items for name in getattr(item, "fixturenames", ()))
     for name in MainRuns.NAMES:
-        if name in used:
+        if name in USED_FIXTURES:
             MAIN_RUNS.get(name).start()
 
 
 def pytest_sessionfinish() -> None:
+    CHECKOV.stop()
     MAIN_RUNS.close()
 
 
@@ -54,7 +69,15 @@ def synth_dir(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.Te
     """The cdktf.out folder of one synth of every shipped environment."""
     outdir = tmp_path_factory.mktemp("cdktf.out")
     build(list(configs.values()), outdir=str(outdir)).synth()
+    if "checkov_scan" in USED_FIXTURES:
+        CHECKOV.start(outdir / "stacks")
     return outdir
+
+
+@pytest.fixture(scope="session")
+def checkov_scan(synth_dir: Path) -> subprocess.CompletedProcess[str]:
+    """checkov's run over every stack of `synth_dir` (tests/test_checkov.py reads it)."""
+    return CHECKOV.result(synth_dir / "stacks")
 
 
 @pytest.fixture(scope="session")

@@ -108,3 +108,36 @@ class MainRuns:
         for run in self._runs.values():
             run.stop()
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+class Checkov:
+    """One checkov scan of the synthesized stacks, started as soon as they are written."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._result: subprocess.CompletedProcess[str] | None = None
+
+    def start(self, stacks: Path) -> None:
+        if self._process is None:
+            command = [str(Path(sys.executable).parent / "checkov"), "-d", str(stacks)]
+            command += ["--framework", "terraform_json", "--output", "json", "--skip-download"]
+            config_file = PROJECT_ROOT / ".checkov.yaml"
+            if config_file.exists():
+                command += ["--config-file", str(config_file)]
+            self._process = subprocess.Popen(
+                command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+
+    def result(self, stacks: Path) -> subprocess.CompletedProcess[str]:
+        """Waits for the scan (starting it if nothing has yet)."""
+        if self._result is None:
+            self.start(stacks)
+            assert self._process is not None
+            stdout, stderr = self._process.communicate(timeout=600)
+            self._result = subprocess.CompletedProcess(self._process.args, self._process.returncode, stdout, stderr)
+        return self._result
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
