@@ -44,13 +44,15 @@ class _HeaderOnlyLoader(importlib.machinery.SourceFileLoader):
 
     def get_code(self, fullname: str):
         source = self.get_data(self.path).decode("utf-8")
-        header, found, _ = source.partition(_SUBMODULE_IMPORTS)
-        if not found:
-            raise ImportError(f"{self.path}: no submodule imports; is this a prebuilt jsii provider?", name=fullname)
-        return compile(header, self.path, "exec", dont_inherit=True)
+        header, separator, _ = source.partition(_SUBMODULE_IMPORTS)
+        self.shortened = bool(separator)
+        # A package built for on-demand loading (CDK Terrain's) has no such imports: run it as is.
+        return compile(header if self.shortened else source, self.path, "exec", dont_inherit=True)
 
     def exec_module(self, module: ModuleType) -> None:
         super().exec_module(module)
+        if not self.shortened:
+            return
         # jsii imports the module of a type it meets before Python did (an object created on the
         # Node.js side) when it knows where the type lives; packages built for on-demand loading
         # ship this table, the prebuilt ones do not.
