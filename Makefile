@@ -18,7 +18,7 @@ export PIPENV_NOSPIN := 1
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(TOOLS)/bin:$(PATH)
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help setup synth test lint format validate docs addresses diff deploy bench clean
+.PHONY: help setup synth test lint format validate docs addresses diff deploy bench migration-check clean
 
 help:
 	@echo "make synth            install what is missing, then synthesize every environment into cdktf.out/"
@@ -30,6 +30,7 @@ help:
 	@echo "make diff ENV=dev     cdktf diff for one stack (an environment, or bootstrap)"
 	@echo "make deploy ENV=dev   cdktf deploy for one stack (an environment, or bootstrap)"
 	@echo "make bench            synth and test-suite benchmarks (docs/performance.md)"
+	@echo "make migration-check  synthesize with CDK Terrain on a migrated copy and compare (docs/decisions.md)"
 
 setup: .venv/.synced node_modules/.synced
 
@@ -79,6 +80,9 @@ deploy: setup
 bench: setup
 	$(PIPENV) run python bench/synth.py
 	$(PIPENV) run python bench/suite.py
+
+migration-check: setup
+	$(PIPENV) run python migration/check.py
 
 clean:
 	rm -rf cdktf.out .pytest_cache .ruff_cache

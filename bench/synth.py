@@ -1,17 +1,25 @@
-"""Synth benchmark: the real synth of every environment against its floor.
+"""Synth benchmark: `main.py` against an empty cdktf app with the same imports.
 
-full   a fresh process imports the app (every provider submodule it uses), loads and validates
-       the environment files and synthesizes every stack;
-floor  a fresh process makes the same imports and synthesizes the same number of empty stacks.
+full           `python main.py`, as `cdktf synth` runs it: every environment and the bootstrap
+               stack, with f1_infra/runtime.py's start-up and exit;
+untuned floor  a process that makes the same imports the plain way (each provider package
+               loading all of its submodules), synthesizes as many empty stacks and exits
+               normally: what any cdktf app of this size pays before it builds anything;
+tuned floor    the same empty stacks with main.py's start-up and exit: full minus this is what
+               building and synthesizing the platform costs ("beyond the floor");
+cdktn          for information, when `make migration-check` has installed CDK Terrain: the
+               environments' stacks synthesized by CDK Terrain on a migrated copy (no bootstrap).
 
-Both are timed from process start to exit, alternately, several times; the medians are
-compared. Peak memory is the largest resident set of any process of a run (the jsii Node.js
-process, usually). Usage: python bench/synth.py [--runs N]
+Each round runs every variant once, in turn, as fresh processes timed from start to exit;
+medians over the rounds are reported. Peak memory is reported per process: the Python
+interpreter and the jsii Node.js process separately. The budget: full <= 0.6 x untuned floor,
+a synth of the whole platform faster than an empty cdktf app.
+Usage: python bench/synth.py [--runs N]
 """
 
 import argparse
 import json
-import resource
+import os
 import statistics
 import subprocess
 import sys
@@ -20,59 +28,112 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-CHILD = """
-import json, sys, time
-t0 = time.perf_counter()
-import f1_infra.app
+from migration import terrain  # noqa: E402
+
+BUDGET = 0.6
+
+# Runs a script as __main__ and, once the jsii kernel has stopped (exit handlers run last-in,
+# first-out, and this one is registered before the kernel's), writes the peak resident sets of
+# this interpreter and of its reaped children (the Node.js process) to $BENCH_REPORT.
+MEASURED = """
+import atexit, json, os, resource, runpy, sys
+def report():
+    with open(os.environ["BENCH_REPORT"], "w") as f:
+        json.dump({"python_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                   "node_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, f)
+atexit.register(report)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+UNTUNED_FLOOR = """
 from cdktf import App, TerraformStack
+import f1_infra.bootstrap, f1_infra.stack
 from f1_infra.config import DEFAULT_ENVS_DIR, load_environments
-imported = time.perf_counter()
-configs = load_environments(DEFAULT_ENVS_DIR)
-if sys.argv[1] == "full":
-    app = f1_infra.app.build(configs, outdir=sys.argv[2])
-else:
-    app = App(outdir=sys.argv[2])
-    for config in configs:
-        TerraformStack(app, config.name)
+app = App()
+for name in [config.name for config in load_environments(DEFAULT_ENVS_DIR)] + ["bootstrap"]:
+    TerraformStack(app, name)
 app.synth()
-done = time.perf_counter()
-print(json.dumps({"import_s": imported - t0, "synth_s": done - imported}))
+"""
+
+TUNED_FLOOR = """
+from f1_infra.runtime import collector_paused, exit_now, load_providers_on_demand
+load_providers_on_demand()
+with collector_paused():
+    from cdktf import App, TerraformStack
+    import f1_infra.bootstrap, f1_infra.stack
+from f1_infra.config import DEFAULT_ENVS_DIR, load_environments
+app = App()
+for name in [config.name for config in load_environments(DEFAULT_ENVS_DIR)] + ["bootstrap"]:
+    TerraformStack(app, name)
+app.synth()
+exit_now()
 """
 
 
-def run(mode: str) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as outdir:
+def run(script: Path, args: list[str], cwd: Path, interpreter: Path, scratch: Path) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(dir=scratch) as folder:
+        report, out = Path(folder, "report.json"), Path(folder, "out")
+        env = {**terrain.environment(), "CDKTF_OUTDIR": str(out), "BENCH_REPORT": str(report)}
         start = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-c", CHILD, mode, outdir], cwd=ROOT, capture_output=True, text=True, check=True
+        subprocess.run(
+            [str(interpreter), "-c", MEASURED, str(script), *[arg.replace("{out}", str(out)) for arg in args]],
+            cwd=cwd,
+            env=env,
+            check=True,
+            capture_output=True,
         )
         wall = time.perf_counter() - start
-    return {"wall_s": wall, **json.loads(result.stdout.strip().splitlines()[-1])}
+        peaks = json.loads(report.read_text())
+        if not any(out.glob("stacks/*/cdk.tf.json")):
+            sys.exit(f"{script.name}: wrote no stack")
+    return {"wall_s": wall, "python_mib": peaks["python_kib"] / 1024, "node_mib": peaks["node_kib"] / 1024}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    samples: dict[str, list[dict[str, float]]] = {"full": [], "floor": []}
-    for _ in range(args.runs):
-        for mode in samples:
-            samples[mode].append(run(mode))
+    with tempfile.TemporaryDirectory(prefix="bench-synth-") as folder:
+        scratch = Path(folder)
+        (scratch / "untuned_floor.py").write_text(UNTUNED_FLOOR)
+        (scratch / "tuned_floor.py").write_text(TUNED_FLOOR)
+        (scratch / "cdktn.py").write_text(terrain.SYNTH)
+        here = Path(sys.executable)
+        variants = {
+            "full": (ROOT / "main.py", [], ROOT, here),
+            "untuned floor": (scratch / "untuned_floor.py", [], ROOT, here),
+            "tuned floor": (scratch / "tuned_floor.py", [], ROOT, here),
+        }
+        if terrain.installed():
+            copy = terrain.migrated_copy(scratch / "cdktn-copy")
+            variants["cdktn"] = (scratch / "cdktn.py", ["cdktn", "environments", "{out}"], copy, terrain.python())
 
-    def median(mode: str, key: str) -> float:
-        return statistics.median(s[key] for s in samples[mode])
+        load_before = os.getloadavg()[0]
+        samples: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
+        for _ in range(args.runs):
+            for name, variant in variants.items():
+                samples[name].append(run(*variant, scratch=scratch))
+        load_after = os.getloadavg()[0]
 
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"runs per mode: {args.runs}")
-    print(f"{'':8}{'wall s':>10}{'imports s':>12}{'synth s':>10}")
-    for mode in samples:
-        print(f"{mode:8}{median(mode, 'wall_s'):10.2f}{median(mode, 'import_s'):12.2f}{median(mode, 'synth_s'):10.2f}")
-    ratio = median("full", "wall_s") / median("floor", "wall_s")
-    print(f"full / floor (wall): {ratio:.3f}  (budget 1.30)")
-    print(f"synth beyond the floor: {median('full', 'wall_s') - median('floor', 'wall_s'):.2f} s")
-    print(f"peak memory of one process: {peak_mib:.0f} MiB")
+    def median(name: str, key: str) -> float:
+        return statistics.median(s[key] for s in samples[name])
+
+    print(f"rounds: {args.runs}, variants alternating; load average {load_before:.2f} before, {load_after:.2f} after")
+    print(f"{'':15}{'wall s':>9}{'Python MiB':>12}{'Node MiB':>10}")
+    for name in samples:
+        wall, python, node = (median(name, key) for key in ("wall_s", "python_mib", "node_mib"))
+        print(f"{name:15}{wall:9.2f}{python:12.0f}{node:10.0f}" + ("  (environments only)" if name == "cdktn" else ""))
+    if "cdktn" not in samples:
+        print("cdktn: not installed (make migration-check installs it)")
+    ratio = median("full", "wall_s") / median("untuned floor", "wall_s")
+    print(f"full / untuned floor: {ratio:.2f} (budget {BUDGET})")
+    print(f"beyond the floor (full - tuned floor): {median('full', 'wall_s') - median('tuned floor', 'wall_s'):.2f} s")
+    if ratio > BUDGET:
+        sys.exit("over budget")
 
 
 if __name__ == "__main__":

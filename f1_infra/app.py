@@ -1,10 +1,16 @@
 """Building the CDKTF app: one PlatformStack per environment, and the bootstrap stack when any
 environment keeps its state in Terraform Cloud."""
 
-from cdktf import App
+from f1_infra.runtime import load_providers_on_demand
 
-from f1_infra.settings.environment import EnvironmentConfig
-from f1_infra.stack import PlatformStack
+# Before the first provider import (f1_infra.stack's), so every entry point that builds the app
+# (main.py, the tests, the docs generator) loads only the provider submodules the stacks use.
+load_providers_on_demand()
+
+from cdktf import App  # noqa: E402
+
+from f1_infra.settings.environment import EnvironmentConfig  # noqa: E402
+from f1_infra.stack import PlatformStack  # noqa: E402
 
 
 def build(configs: list[EnvironmentConfig], outdir: str | None = None) -> App:

@@ -1,15 +1,63 @@
 """Each environment is synthesized once per test session, the way `cdktf synth` does it."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from f1_infra.config import DEFAULT_ENVS_DIR, load_environments
+from f1_infra.runtime import collector_paused
 from f1_infra.settings.environment import EnvironmentConfig
+from tests.processes import Checkov, MainRun, MainRuns
 from tests.synth import Stack
 
+# Before any test module imports cdktf or a provider, as main.py does: the provider submodules
+# load on demand, and the import's million objects stay out of every later collection.
+with collector_paused():
+    from f1_infra.app import build
+
 ENVIRONMENTS = ("dev", "staging", "prod")
+
+# The processes tests wait for, started early so they run on the second core while the
+# session's own tests run on the first.
+MAIN_RUNS = MainRuns()
+CHECKOV = Checkov()
+USED_FIXTURES: set[str] = set()
+
+
+BACKGROUND_FIXTURES = ("checkov_scan", *MainRuns.NAMES)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that wait for a background process run last, when it has most likely finished."""
+    waiting = [item for item in items if set(getattr(item, "fixturenames", ())) & set(BACKGROUND_FIXTURES)]
+    items[:] = [item for item in items if item not in waiting] + waiting
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Starts the `main.py` runs the selected tests use."""
+    USED_FIXTURES.update(name for item in session.items for name in getattr(item, "fixturenames", ()))
+    for name in MainRuns.NAMES:
+        if name in USED_FIXTURES:
+            MAIN_RUNS.get(name).start()
+
+
+def pytest_sessionfinish() -> None:
+    CHECKOV.stop()
+    MAIN_RUNS.close()
+
+
+@pytest.fixture(scope="session")
+def main_qa() -> MainRun:
+    """`main.py` on a folder holding dev's file as qa.json."""
+    return MAIN_RUNS.get("main_qa")
+
+
+@pytest.fixture(scope="session")
+def main_unwritable_outdir() -> MainRun:
+    """`main.py` on valid files, with an output folder that cannot be created."""
+    return MAIN_RUNS.get("main_unwritable_outdir")
 
 
 @pytest.fixture(scope="session")
@@ -20,11 +68,17 @@ def configs() -> dict[str, EnvironmentConfig]:
 @pytest.fixture(scope="session")
 def synth_dir(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The cdktf.out folder of one synth of every shipped environment."""
-    from f1_infra.app import build
-
     outdir = tmp_path_factory.mktemp("cdktf.out")
     build(list(configs.values()), outdir=str(outdir)).synth()
+    if "checkov_scan" in USED_FIXTURES:
+        CHECKOV.start(outdir / "stacks")
     return outdir
+
+
+@pytest.fixture(scope="session")
+def checkov_scan(synth_dir: Path) -> subprocess.CompletedProcess[str]:
+    """checkov's run over every stack of `synth_dir` (tests/test_checkov.py reads it)."""
+    return CHECKOV.result(synth_dir / "stacks")
 
 
 @pytest.fixture(scope="session")

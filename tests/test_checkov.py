@@ -2,9 +2,7 @@
 
 import json
 import subprocess
-import sys
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
@@ -26,15 +24,9 @@ NON_PRODUCTION_ALLOWED = {
 
 
 @pytest.fixture(scope="session")
-def checkov(synth_dir: Path) -> dict[str, dict[str, list[str]]]:
+def checkov(checkov_scan: subprocess.CompletedProcess[str]) -> dict[str, dict[str, list[str]]]:
     """{environment: {"passed" | "failed" | "skipped": ["CHECK_ID resource", ...]}}"""
-    command = [str(Path(sys.executable).parent / "checkov"), "-d", str(synth_dir / "stacks")]
-    command += ["--framework", "terraform_json", "--output", "json", "--skip-download"]
-    config_file = PROJECT_ROOT / ".checkov.yaml"
-    if config_file.exists():
-        command += ["--config-file", str(config_file)]
-    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
-    report = json.loads(result.stdout)
+    report = json.loads(checkov_scan.stdout)
     counts: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for outcome in ("passed", "failed", "skipped"):
         for check in report["results"][f"{outcome}_checks"]:

@@ -1,13 +1,11 @@
 """The EKS module, per environment: what `terraform apply` would create."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT
+from f1_infra.app import build
+from f1_infra.config import DEFAULT_ENVS_DIR, load_environment
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack, policy, statement
 
@@ -438,11 +436,9 @@ ADMIN = "arn:aws:iam::123456789012:role/PlatformAdmin"
 
 @pytest.fixture(scope="module")
 def custom(tmp_path_factory: pytest.TempPathFactory) -> Stack:
-    """A file with the options the shipped files do not use, synthesized by `main.py` in its own
-    process (as cdktf does), since a session builds the shipped environments' App only once."""
+    """A file with the options the shipped files do not use, in an app of its own."""
     folder = tmp_path_factory.mktemp("custom")
-    envs, outdir = folder / "envs", folder / "out"
-    envs.mkdir()
+    outdir = folder / "out"
     data = json.loads((DEFAULT_ENVS_DIR / "dev.json").read_text())
     data["cluster"].update(
         allow_extended_support=True,
@@ -451,16 +447,8 @@ def custom(tmp_path_factory: pytest.TempPathFactory) -> Stack:
         addon_versions={"coredns": "v1.12.4-eksbuild.1"},
     )
     data["cluster"]["node_groups"]["ml_workload"]["instance_types"] = ["m6g.large", "m7g.large"]
-    (envs / "qa.json").write_text(json.dumps(data))
-    result = subprocess.run(
-        [sys.executable, "main.py"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "ENVS_DIR": str(envs), "CDKTF_OUTDIR": str(outdir)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
+    (folder / "qa.json").write_text(json.dumps(data))
+    build([load_environment(folder / "qa.json")], outdir=str(outdir)).synth()
     return Stack("qa", json.loads((outdir / "stacks" / "qa" / "cdk.tf.json").read_text()))
 
 

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT, environments_dir, load_environment, load_environments
 from f1_infra.problems import ConfigError
 from tests.envfiles import Mutation, delete, problems, set_at, shipped
+from tests.processes import MainRun
 
 
 def subnets(public: list[str], private: list[str], database: list[str]) -> Mutation:
@@ -316,13 +316,10 @@ def test_synth_refuses_every_environment_when_one_file_is_invalid(tmp_path: Path
     assert not outdir.exists() or not any(outdir.rglob("cdk.tf.json"))
 
 
-def test_synth_honours_envs_dir_and_outdir_quietly(tmp_path: Path) -> None:
-    envs, outdir = tmp_path / "envs", tmp_path / "out"
-    envs.mkdir()
-    shutil.copy(DEFAULT_ENVS_DIR / "dev.json", envs / "qa.json")
-    result = run(["main.py"], ENVS_DIR=str(envs), CDKTF_OUTDIR=str(outdir))
+def test_synth_honours_envs_dir_and_outdir_quietly(main_qa: MainRun) -> None:
+    result = main_qa.result()
     assert result.returncode == 0, result.stderr
-    assert [p.parent.name for p in outdir.rglob("cdk.tf.json")] == ["qa"]
+    assert [p.parent.name for p in main_qa.outdir.rglob("cdk.tf.json")] == ["qa"]
     # Node 22 from package.json: no end-of-life banner, no deprecation noise from jsii.
     assert result.stderr == ""
 

@@ -1,0 +1,110 @@
+"""Process-level speed-ups for synthesizing: what makes `main.py` faster than an empty cdktf app.
+
+Nothing here changes what is synthesized; docs/performance.md has the measurements.
+
+- Provider packages load their submodules on demand. Each prebuilt provider package's
+  `__init__` imports every one of its submodules (2,212 for AWS) though a stack uses a few
+  dozen; that import is most of the time an empty cdktf app takes.
+- The garbage collector is paused while the bindings import (they create about a million
+  objects, which would trigger full collections over and over) and those objects are then frozen,
+  so later collections skip them.
+- After a successful synth the process exits without freeing every object one by one.
+"""
+
+import atexit
+import contextlib
+import gc
+import importlib.abc
+import importlib.machinery
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from types import ModuleType
+
+# The prebuilt provider packages this project imports. Their `__init__` is a header (module
+# docstring, the type-check helper, the jsii assembly load, `__all__`) and then one
+# `from . import <submodule>` line per submodule, which is the part that is skipped.
+PROVIDER_PACKAGES = ("cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_random", "cdktf_cdktf_provider_tfe")
+_SUBMODULE_IMPORTS = "\nfrom . import "
+
+
+def jsii_submodule(python_name: str) -> str:
+    """The jsii name of a provider submodule: `eks_cluster` is `eksCluster` (tests/test_runtime.py
+    checks the rule against every submodule's own type names)."""
+    first, *rest = python_name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+class _HeaderOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Runs a provider package's `__init__` up to its submodule imports.
+
+    The code is compiled from source each time and never cached: the shortened code must not
+    end up in `__pycache__`, where a normal import of the package would pick it up.
+    """
+
+    def get_code(self, fullname: str):
+        source = self.get_data(self.path).decode("utf-8")
+        header, separator, _ = source.partition(_SUBMODULE_IMPORTS)
+        self.shortened = bool(separator)
+        # A package built for on-demand loading (CDK Terrain's) has no such imports: run it as is.
+        return compile(header if self.shortened else source, self.path, "exec", dont_inherit=True)
+
+    def exec_module(self, module: ModuleType) -> None:
+        super().exec_module(module)
+        if not self.shortened:
+            return
+        # jsii imports the module of a type it meets before Python did (an object created on the
+        # Node.js side) when it knows where the type lives; packages built for on-demand loading
+        # ship this table, the prebuilt ones do not.
+        from jsii import _reference_map
+
+        assembly = module.__jsii_assembly__.name
+        submodules = [name for name in module.__all__ if not name.startswith("_")]
+        _reference_map._submodule_fqn_map.update(
+            {f"{assembly}.{jsii_submodule(name)}": f"{module.__name__}.{name}" for name in submodules}
+        )
+
+
+class _ProviderFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None):
+        if fullname not in PROVIDER_PACKAGES:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.origin is not None:
+            spec.loader = _HeaderOnlyLoader(fullname, spec.origin)
+        return spec
+
+
+def load_providers_on_demand() -> None:
+    """From now on, importing `cdktf_cdktf_provider_aws.vpc` loads that submodule, not all of them."""
+    if not any(isinstance(finder, _ProviderFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _ProviderFinder())
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection inside the block; what it allocated is frozen afterwards (never
+    collected: module-level objects live as long as the process anyway)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def exit_now(status: int = 0) -> None:
+    """Ends the process at once, once everything it wrote is out.
+
+    The exit handlers run first: the jsii kernel's handler stops the Node.js process and waits
+    for it, so no Node.js process outlives this one. Only the interpreter's teardown is skipped
+    (freeing about a million objects of the provider bindings, which takes seconds).
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -1,0 +1,143 @@
+"""`python main.py` in a process of its own, for the tests where the process boundary is the
+point: environment variables, exit status, stderr, what outlives the process.
+
+Each run starts as soon as collection has selected a test that uses it (tests/conftest.py), so
+it runs alongside the in-process tests instead of after them.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT
+
+
+@dataclass
+class MainRun:
+    """`main.py` with ENVS_DIR and CDKTF_OUTDIR pointing into a folder of its own."""
+
+    envs: Path
+    outdir: Path
+    _process: subprocess.Popen[str] | None = None
+    _result: subprocess.CompletedProcess[str] | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        if self._process is None:
+            self._process = subprocess.Popen(
+                [sys.executable, "main.py"],
+                cwd=PROJECT_ROOT,
+                env={**os.environ, "ENVS_DIR": str(self.envs), "CDKTF_OUTDIR": str(self.outdir)},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                # Its own process group: every process it starts (Node.js for jsii) joins it,
+                # so `outlived_by_a_process` sees any of them that survives.
+                start_new_session=True,
+            )
+
+    def result(self) -> subprocess.CompletedProcess[str]:
+        """Waits for the run to end."""
+        if self._result is None:
+            self.start()
+            assert self._process is not None
+            stdout, stderr = self._process.communicate(timeout=300)
+            self._result = subprocess.CompletedProcess(self._process.args, self._process.returncode, stdout, stderr)
+        return self._result
+
+    def outlived_by_a_process(self) -> bool:
+        """Whether any process of the run's group is still there once the run has ended."""
+        self.result()
+        assert self._process is not None
+        try:
+            os.killpg(self._process.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            os.killpg(self._process.pid, 9)
+            self._process.communicate()
+
+    def written(self) -> dict[str, bytes]:
+        return files(self.outdir)
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file below a folder, by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class MainRuns:
+    """The runs tests can ask for, by fixture name, each in a folder below one temporary folder."""
+
+    NAMES = ("main_qa", "main_unwritable_outdir")
+
+    def __init__(self) -> None:
+        self._root = Path(tempfile.mkdtemp(prefix="main-runs-"))
+        self._runs: dict[str, MainRun] = {}
+
+    def _dev_as_qa(self, name: str) -> Path:
+        envs = self._root / name / "envs"
+        envs.mkdir(parents=True)
+        shutil.copy(DEFAULT_ENVS_DIR / "dev.json", envs / "qa.json")
+        return envs
+
+    def _make(self, name: str) -> MainRun:
+        if name == "main_qa":
+            # dev's file under another name: the stack name shows which folder was read.
+            return MainRun(self._dev_as_qa(name), self._root / name / "out")
+        if name == "main_unwritable_outdir":
+            # Valid files, so the failure comes while synthesizing, after the provider import.
+            blocker = self._root / name / "file"
+            envs = self._dev_as_qa(name)
+            blocker.write_text("")
+            return MainRun(envs, blocker / "out")
+        raise KeyError(name)
+
+    def get(self, name: str) -> MainRun:
+        if name not in self._runs:
+            self._runs[name] = self._make(name)
+        return self._runs[name]
+
+    def close(self) -> None:
+        for run in self._runs.values():
+            run.stop()
+        shutil.rmtree(self._root, ignore_errors=True)
+
+
+class Checkov:
+    """One checkov scan of the synthesized stacks, started as soon as they are written."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._result: subprocess.CompletedProcess[str] | None = None
+
+    def start(self, stacks: Path) -> None:
+        if self._process is None:
+            command = [str(Path(sys.executable).parent / "checkov"), "-d", str(stacks)]
+            command += ["--framework", "terraform_json", "--output", "json", "--skip-download"]
+            config_file = PROJECT_ROOT / ".checkov.yaml"
+            if config_file.exists():
+                command += ["--config-file", str(config_file)]
+            self._process = subprocess.Popen(
+                command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+
+    def result(self, stacks: Path) -> subprocess.CompletedProcess[str]:
+        """Waits for the scan (starting it if nothing has yet)."""
+        if self._result is None:
+            self.start(stacks)
+            assert self._process is not None
+            stdout, stderr = self._process.communicate(timeout=600)
+            self._result = subprocess.CompletedProcess(self._process.args, self._process.returncode, stdout, stderr)
+        return self._result
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
