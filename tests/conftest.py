@@ -1,4 +1,8 @@
-"""Each environment is synthesized once per test session, the way `cdktf synth` does it."""
+"""Each environment is synthesized once per test session, the way `cdktf synth` does it.
+
+The processes some tests wait for (checkov, `main.py` runs) start as early as they can and run
+on the second core while the in-process tests use the first; the tests waiting for them run last.
+"""
 
 import json
 import subprocess
@@ -13,20 +17,17 @@ from tests.processes import Checkov, MainRun, MainRuns
 from tests.synth import Stack
 
 # Before any test module imports cdktf or a provider, as main.py does: the provider submodules
-# load on demand, and the import's million objects stay out of every later collection.
+# load on demand, and the objects of the import stay out of every later garbage collection.
 with collector_paused():
     from f1_infra.app import build
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
-# The processes tests wait for, started early so they run on the second core while the
-# session's own tests run on the first.
 MAIN_RUNS = MainRuns()
 CHECKOV = Checkov()
-USED_FIXTURES: set[str] = set()
-
-
 BACKGROUND_FIXTURES = ("checkov_scan", *MainRuns.NAMES)
+# The fixtures the selected tests use, known once collection is done.
+USED_FIXTURES: set[str] = set()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,8 +1,9 @@
-"""`python main.py` in a process of its own, for the tests where the process boundary is the
-point: environment variables, exit status, stderr, what outlives the process.
+"""The processes tests wait for, started early (tests/conftest.py) so they run alongside the
+in-process tests instead of after them.
 
-Each run starts as soon as collection has selected a test that uses it (tests/conftest.py), so
-it runs alongside the in-process tests instead of after them.
+- `python main.py` in a process of its own, for the tests where the process boundary is the
+  point: environment variables, exit status, stderr, what outlives the process;
+- checkov's scan of the session's stacks.
 """
 
 import os
