@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import typing
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pydantic
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -90,7 +92,8 @@ def _schema_problems(error: ValidationError) -> Iterator[tuple[str, str]]:
                 help_text = schema.get("properties", {}).get(key, {}).get("description", "")
                 yield where + pointer(key), f"required setting is missing. {help_text}".strip()
     elif kind == "type":
-        yield where, f"is {_json_type(value)} {_describe(value)}; expected {expected}"
+        shown = "null" if value is None else f"{_json_type(value)} {_describe(value)}"
+        yield where, f"is {shown}; expected {expected}"
     elif kind == "const":
         yield where, f"is {_describe(value)}; the only allowed value is {_describe(expected)}"
     elif kind == "enum":
@@ -130,6 +133,20 @@ def _unique_keys(repeated: list[str]) -> typing.Callable[[list[tuple[str, Any]]]
     return hook
 
 
+def _finite(not_finite: list[str]) -> typing.Callable[[str], float | None]:
+    """A JSON number reader that turns what JSON cannot hold (NaN, Infinity, 1e400) into null,
+    so the schema points at where it stands, and remembers it for the message."""
+
+    def parse(text: str) -> float | None:
+        number = float(text)
+        if math.isfinite(number):
+            return number
+        not_finite.append(text)
+        return None
+
+    return parse
+
+
 def _environment_name_problems(name: str) -> Iterator[str]:
     if not name or not name[0].isalpha() or not all(c.islower() or c.isdigit() for c in name):
         yield f"environment name {name!r} (the file name) must be lowercase letters and digits, starting with a letter"
@@ -145,9 +162,15 @@ def load_environment(path: Path) -> EnvironmentConfig:
     name = path.stem
     problems = [Problem(label, "", msg) for msg in _environment_name_problems(name)]
     repeated: list[str] = []
+    not_finite: list[str] = []
     try:
         # utf-8-sig: editors on Windows may start the file with a byte-order mark.
-        data = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=_unique_keys(repeated))
+        data = json.loads(
+            path.read_text(encoding="utf-8-sig"),
+            object_pairs_hook=_unique_keys(repeated),
+            parse_float=_finite(not_finite),
+            parse_constant=_finite(not_finite),
+        )
     except OSError as exc:
         raise ConfigError([*problems, Problem(label, "", f"cannot read the file: {exc.strerror}")]) from None
     except UnicodeDecodeError:
@@ -160,6 +183,10 @@ def load_environment(path: Path) -> EnvironmentConfig:
     problems += [
         Problem(label, "", f"key {key!r} appears twice in one object; JSON would silently keep only the last")
         for key in repeated
+    ]
+    problems += [
+        Problem(label, "", f"{text} is not a finite number; JSON numbers here must be finite")
+        for text in dict.fromkeys(not_finite)
     ]
 
     validator = _validator()
@@ -174,7 +201,12 @@ def load_environment(path: Path) -> EnvironmentConfig:
         raise ConfigError(problems)
 
     data.pop("$schema", None)
-    config = EnvironmentConfig.model_validate({**data, "name": name, "source": label})
+    try:
+        config = EnvironmentConfig.model_validate({**data, "name": name, "source": label})
+    except pydantic.ValidationError as exc:
+        # The schema is generated from these models, so this is a disagreement between the two
+        # validators; it is still reported as a problem of the file, never as a traceback.
+        raise ConfigError(Problem(label, pointer(*e["loc"]), e["msg"]) for e in exc.errors()) from None
     problems.extend(Problem(label, where, msg) for where, msg in check(config))
     if problems:
         raise ConfigError(problems)

@@ -140,6 +140,20 @@ def test_pathological_documents(tmp_path: Path, content: str, message: str) -> N
     assert any(message in p.message for p in caught.value.problems), caught.value.problems
 
 
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_numbers_json_cannot_hold_are_refused_where_they_stand(tmp_path: Path, literal: str) -> None:
+    # Python's json reads NaN and Infinity, and 1e400 as infinity; none is a number AWS accepts.
+    shipped = (DEFAULT_ENVS_DIR / "dev.json").read_text()
+    assert '"monthly_limit_usd": 800' in shipped
+    path = tmp_path / "dev.json"
+    path.write_text(shipped.replace('"monthly_limit_usd": 800', f'"monthly_limit_usd": {literal}'))
+    with pytest.raises(ConfigError) as caught:
+        load_environment(path)
+    found = {(p.pointer, p.message) for p in caught.value.problems}
+    assert ("", f"{literal} is not a finite number; JSON numbers here must be finite") in found, found
+    assert ("/monitoring/budget/monthly_limit_usd", "is null; expected number") in found, found
+
+
 def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "dev.json"
     path.write_bytes(b"\xef\xbb\xbf" + (DEFAULT_ENVS_DIR / "dev.json").read_bytes())
