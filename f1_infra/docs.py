@@ -18,13 +18,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from f1_infra.config import PROJECT_ROOT
+from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT, SCHEMA_FILE
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.settings.schema import schema_text
 
 ARCHITECTURE = "docs/architecture.md"
 ENVIRONMENTS = "docs/environments.md"
-SCHEMA = "envs/schema.json"
+SCHEMA = f"{DEFAULT_ENVS_DIR.relative_to(PROJECT_ROOT)}/{SCHEMA_FILE}"
 BOOTSTRAP = "bootstrap"
 # Constructs placed directly in a stack (provider lookups such as the caller identity).
 STACK_LEVEL = "stack"

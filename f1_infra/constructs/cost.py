@@ -1,4 +1,4 @@
-"""What the environment costs: the monthly AWS budget."""
+"""What the environment costs: the monthly AWS settings."""
 
 from cdktf_cdktf_provider_aws.budgets_budget import BudgetsBudget, BudgetsBudgetCostFilter, BudgetsBudgetNotification
 from constructs import Construct
@@ -10,20 +10,19 @@ def monthly_budget(
     scope: Construct, *, settings: BudgetConfig, name_prefix: str, environment: str, topic_arn: str
 ) -> None:
     """A monthly cost budget notifying the alerts topic of actual and forecast spend."""
-    budget = settings
     BudgetsBudget(
         scope,
         "budget",
         name=f"{name_prefix}-monthly-cost",
         budget_type="COST",
         time_unit="MONTHLY",
-        limit_amount=f"{budget.monthly_limit_usd:.2f}",
+        limit_amount=f"{settings.monthly_limit_usd:.2f}",
         limit_unit="USD",
         # Only this environment's resources, which the provider tags with Environment; the tag
         # must be activated as a cost allocation tag (docs/modules/monitoring.md).
         cost_filter=(
             [BudgetsBudgetCostFilter(name="TagKeyValue", values=[f"user:Environment${environment}"])]
-            if budget.filter_by_environment_tag
+            if settings.filter_by_environment_tag
             else None
         ),
         notification=[
@@ -35,8 +34,8 @@ def monthly_budget(
                 subscriber_sns_topic_arns=[topic_arn],
             )
             for kind, threshold in (
-                ("ACTUAL", budget.actual_threshold_percent),
-                ("FORECASTED", budget.forecast_threshold_percent),
+                ("ACTUAL", settings.actual_threshold_percent),
+                ("FORECASTED", settings.forecast_threshold_percent),
             )
         ],
     )

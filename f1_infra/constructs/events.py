@@ -51,8 +51,7 @@ class TrainingSchedule:
         self._settings = settings
         self._name_prefix = name_prefix
         self._kms_key_arn = kms_key_arn
-        training, prefix = settings, name_prefix
-        name = f"{prefix}-ml-training"
+        name = f"{name_prefix}-ml-training"
         encryption = {"kms_master_key_id": kms_key_arn, "kms_data_key_reuse_period_seconds": 300}
         dead_letters = SqsQueue(
             scope,
@@ -66,10 +65,10 @@ class TrainingSchedule:
             scope,
             "training_queue",
             name=name,
-            visibility_timeout_seconds=training.visibility_timeout_seconds,
-            message_retention_seconds=training.message_retention_seconds,
+            visibility_timeout_seconds=settings.visibility_timeout_seconds,
+            message_retention_seconds=settings.message_retention_seconds,
             redrive_policy=json.dumps(
-                {"deadLetterTargetArn": dead_letters.arn, "maxReceiveCount": training.max_receive_count}
+                {"deadLetterTargetArn": dead_letters.arn, "maxReceiveCount": settings.max_receive_count}
             ),
             tags={"Name": name},
             **encryption,
@@ -78,9 +77,9 @@ class TrainingSchedule:
             scope,
             "training_schedule",
             name=name,
-            description=f"{prefix}: start an ML training run ({training.schedule}, UTC)",
-            schedule_expression=training.schedule,
-            state="ENABLED" if training.enabled else "DISABLED",
+            description=f"{name_prefix}: start an ML training run ({settings.schedule}, UTC)",
+            schedule_expression=settings.schedule,
+            state="ENABLED" if settings.enabled else "DISABLED",
         )
         for key, target in (("training_queue_policy", queue), ("training_dead_letter_policy", dead_letters)):
             SqsQueuePolicy(
@@ -138,14 +137,13 @@ class TrainingSchedule:
     def add_consumer_role(self, oidc: OidcProvider) -> ServiceAccountRole:
         """The IRSA role of the training workers: receive and delete the queue's messages, decrypt
         them with the environment key. Needs the cluster's OIDC provider."""
-        training = self._settings
         role = ServiceAccountRole(
             self._scope,
             "training_consumer",
             name=f"{self._name_prefix}-ml-training-consumer",
             oidc=oidc,
-            namespace=training.namespace,
-            service_account=training.service_account,
+            namespace=self._settings.namespace,
+            service_account=self._settings.service_account,
             policy=policy_document(
                 statement("ConsumeTrainingQueue", CONSUMER_QUEUE_ACTIONS, [self.queue_arn]),
                 statement("DecryptTrainingMessages", ["kms:Decrypt"], [self._kms_key_arn]),

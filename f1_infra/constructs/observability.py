@@ -212,7 +212,6 @@ def dashboard_body(
     cache_node_ids: list[str],
 ) -> dict[str, Any]:
     """The system overview: load balancer, database, cache, nodes, business metrics, recent errors."""
-    nodes = cache_node_ids
 
     def widget(title: str, metrics: list[list[Any]], stat: str = "Average", **extra: Any) -> dict[str, Any]:
         properties = {"title": title, "region": region, "view": "timeSeries", "stat": stat}
@@ -254,13 +253,17 @@ def dashboard_body(
         widget("RDS free storage (bytes)", [["AWS/RDS", "FreeStorageSpace", "DBInstanceIdentifier", database_id]]),
         widget(
             "Redis engine CPU (%)",
-            [["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", n] for n in nodes],
+            [["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", n] for n in cache_node_ids],
         ),
         widget(
             "Redis memory (%)",
-            [["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", n] for n in nodes],
+            [["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", n] for n in cache_node_ids],
         ),
-        widget("Redis evictions", [["AWS/ElastiCache", "Evictions", "CacheClusterId", n] for n in nodes], "Sum"),
+        widget(
+            "Redis evictions",
+            [["AWS/ElastiCache", "Evictions", "CacheClusterId", n] for n in cache_node_ids],
+            "Sum",
+        ),
         widget(
             "EKS nodes (Container Insights)",
             [
