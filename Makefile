@@ -10,6 +10,13 @@ PIPENV := $(TOOLS)/bin/pipenv
 ENV ?=
 # Extra arguments for `make deploy`, e.g. DEPLOY_FLAGS=--auto-approve in CI.
 DEPLOY_FLAGS ?=
+# Arguments of `make cdktf`, e.g. ARGS=login or ARGS="output prod".
+ARGS ?=
+# The oldest Terraform that runs every stack (S3 native state locking came with 1.10). Synth and
+# test need none; diff and deploy run it.
+TERRAFORM_MIN_VERSION := 1.10.0
+TERRAFORM_INSTALL := https://developer.hashicorp.com/terraform/install
+ENV_FILES = $(filter-out %/schema.json,$(wildcard $(or $(ENVS_DIR),envs)/*.json))
 
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
@@ -18,7 +25,7 @@ export PIPENV_NOSPIN := 1
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(TOOLS)/bin:$(PATH)
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help setup synth test lint format validate docs addresses diff deploy bench migration-check clean
+.PHONY: help setup synth test lint format validate docs addresses diff deploy cdktf terraform bench migration-check clean
 
 help:
 	@echo "make synth            install what is missing, then synthesize every environment into cdktf.out/"
@@ -27,8 +34,11 @@ help:
 	@echo "make validate         check envs/*.json without synthesizing"
 	@echo "make docs             regenerate docs/architecture.md, docs/environments.md and envs/schema.json"
 	@echo "make addresses        accept the current Terraform addresses (tests/addresses/), after review"
-	@echo "make diff ENV=dev     cdktf diff for one stack (an environment, or bootstrap)"
-	@echo "make deploy ENV=dev   cdktf deploy for one stack (an environment, or bootstrap)"
+	@echo "make diff ENV=dev     cdktf diff for one stack (an environment, or bootstrap); needs terraform"
+	@echo "make deploy ENV=dev   cdktf deploy for one stack (an environment, or bootstrap); needs terraform"
+	@echo "make cdktf ARGS=...   the cdktf CLI with the project's Node.js, e.g. ARGS=login"
+	@echo "make format           ruff fixes and formatting"
+	@echo "make clean            remove cdktf.out and tool caches"
 	@echo "make bench            synth and test-suite benchmarks (docs/performance.md)"
 	@echo "make migration-check  synthesize with CDK Terrain on a migrated copy and compare (docs/decisions.md)"
 
@@ -46,7 +56,9 @@ node_modules/.synced: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Invalid files are reported once, here, rather than again inside cdktf's own error.
 synth: setup
+	@$(PIPENV) run python -m f1_infra validate $(ENV_FILES) > /dev/null
 	cdktf synth
 
 test: setup
@@ -69,13 +81,26 @@ docs: setup
 addresses: setup
 	UPDATE_ADDRESSES=1 $(PIPENV) run pytest -q tests/test_addresses.py
 
-diff: setup
+diff: setup terraform
 	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<stack> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' ')bootstrap)"; exit 2; }
 	cdktf diff $(ENV)
 
-deploy: setup
+deploy: setup terraform
 	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<stack> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' ')bootstrap)"; exit 2; }
 	cdktf deploy $(ENV) $(DEPLOY_FLAGS)
+
+cdktf: setup
+	cdktf $(ARGS)
+
+# What diff and deploy need besides the set-up: a terraform on PATH, recent enough.
+terraform:
+	@version=$$(terraform version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\)".*/\1/p'); \
+	if [ -z "$$version" ]; then \
+	  echo "make $(MAKECMDGOALS) needs terraform $(TERRAFORM_MIN_VERSION) or later on PATH, and there is none: install it ($(TERRAFORM_INSTALL))"; exit 2; \
+	fi; \
+	if [ "$$(printf '%s\n' $(TERRAFORM_MIN_VERSION) $$version | sort -V | head -n 1)" != "$(TERRAFORM_MIN_VERSION)" ]; then \
+	  echo "make $(MAKECMDGOALS) needs terraform $(TERRAFORM_MIN_VERSION) or later; $$(command -v terraform) is $$version: install a newer one ($(TERRAFORM_INSTALL))"; exit 2; \
+	fi
 
 bench: setup
 	$(PIPENV) run python bench/synth.py

@@ -250,20 +250,21 @@ def _state_location(config: EnvironmentConfig) -> tuple[str, str] | None:
 
 
 def _shared_state_problems(configs: Iterable[EnvironmentConfig]) -> Iterator[Problem]:
-    """Two environments writing one state would destroy each other's resources on every apply."""
-    owners: dict[str, str] = {}
+    """Two environments writing one state would destroy each other's resources on every apply.
+    Each file that shares a state is named, since any of them may be the one to change."""
+    sharing: dict[tuple[str, str], list[EnvironmentConfig]] = {}
     for config in configs:
         location = _state_location(config)
-        if location is None:
-            continue
-        field, where = location
-        if where in owners:
+        if location is not None:
+            sharing.setdefault(location, []).append(config)
+    for (field, where), owners in sharing.items():
+        for config in owners if len(owners) > 1 else ():
+            others = ", ".join(o.source for o in owners if o is not config)
             yield Problem(
                 config.source,
                 pointer("backend", field),
-                f"{where} already holds the state of {owners[where]}; every environment needs its own state",
+                f"{where} is also the state of {others}; every environment needs its own state",
             )
-        owners.setdefault(where, config.source)
 
 
 def report(error: ConfigError, stream: typing.TextIO) -> None:

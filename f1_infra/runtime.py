@@ -19,6 +19,7 @@ import importlib.machinery
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from types import ModuleType
 
 # The prebuilt provider packages this project imports. Their `__init__` is a header (module
@@ -73,6 +74,15 @@ class _ProviderFinder(importlib.abc.MetaPathFinder):
         if spec is not None and spec.origin is not None:
             spec.loader = _HeaderOnlyLoader(fullname, spec.origin)
         return spec
+
+
+def use_project_node(project_root: Path) -> None:
+    """jsii runs the Node.js that package.json pins (node_modules/.bin/node, installed by the
+    set-up), also when `main.py` or pytest is started directly with the system's, older Node.js
+    first on PATH. A JSII_NODE set by the caller wins."""
+    node = project_root / "node_modules" / ".bin" / "node"
+    if node.is_file():
+        os.environ.setdefault("JSII_NODE", str(node))
 
 
 def load_providers_on_demand() -> None:

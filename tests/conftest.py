@@ -9,8 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cdktf import App
 
-from f1_infra.config import DEFAULT_ENVS_DIR, load_environments
+from f1_infra.config import DEFAULT_ENVS_DIR, environment_files, load_environments
 from f1_infra.runtime import collector_paused
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.processes import Checkov, MainRun, MainRuns
@@ -21,7 +22,9 @@ from tests.synth import Stack
 with collector_paused():
     from f1_infra.app import build
 
-ENVIRONMENTS = ("dev", "staging", "prod")
+# Every environment file is first-class: a file added to envs/ gets every per-environment test
+# (address guard, protection, IAM, checkov, invariants) without a change here.
+ENVIRONMENTS = tuple(path.stem for path in environment_files(DEFAULT_ENVS_DIR))
 
 MAIN_RUNS = MainRuns()
 CHECKOV = Checkov()
@@ -51,7 +54,7 @@ def pytest_sessionfinish() -> None:
 
 @pytest.fixture(scope="session")
 def main_qa() -> MainRun:
-    """`main.py` on a folder holding dev's file as qa.json."""
+    """`main.py` on a folder holding staging's file as qa.json, started as on a laptop."""
     return MAIN_RUNS.get("main_qa")
 
 
@@ -67,10 +70,17 @@ def configs() -> dict[str, EnvironmentConfig]:
 
 
 @pytest.fixture(scope="session")
-def synth_dir(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def app(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory) -> App:
+    """The app of every shipped environment, synthesized once into its own cdktf.out folder."""
+    synthesized = build(list(configs.values()), outdir=str(tmp_path_factory.mktemp("cdktf.out")))
+    synthesized.synth()
+    return synthesized
+
+
+@pytest.fixture(scope="session")
+def synth_dir(app: App) -> Path:
     """The cdktf.out folder of one synth of every shipped environment."""
-    outdir = tmp_path_factory.mktemp("cdktf.out")
-    build(list(configs.values()), outdir=str(outdir)).synth()
+    outdir = Path(app.outdir)
     if "checkov_scan" in USED_FIXTURES:
         CHECKOV.start(outdir / "stacks")
     return outdir

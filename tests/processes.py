@@ -23,6 +23,7 @@ class MainRun:
 
     envs: Path
     outdir: Path
+    path: str = os.environ.get("PATH", "")
     _process: subprocess.Popen[str] | None = None
     _result: subprocess.CompletedProcess[str] | None = field(default=None, repr=False)
 
@@ -31,7 +32,7 @@ class MainRun:
             self._process = subprocess.Popen(
                 [sys.executable, "main.py"],
                 cwd=PROJECT_ROOT,
-                env={**os.environ, "ENVS_DIR": str(self.envs), "CDKTF_OUTDIR": str(self.outdir)},
+                env={**os.environ, "PATH": self.path, "ENVS_DIR": str(self.envs), "CDKTF_OUTDIR": str(self.outdir)},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -68,6 +69,13 @@ class MainRun:
         return files(self.outdir)
 
 
+def laptop_path() -> str:
+    """PATH without terraform and without the project's node_modules/.bin."""
+    terraform = shutil.which("terraform")
+    hidden = {str(PROJECT_ROOT / "node_modules" / ".bin"), os.path.dirname(terraform) if terraform else ""}
+    return os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p not in hidden)
+
+
 def files(folder: Path) -> dict[str, bytes]:
     """Every file below a folder, by relative path."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -82,20 +90,22 @@ class MainRuns:
         self._root = Path(tempfile.mkdtemp(prefix="main-runs-"))
         self._runs: dict[str, MainRun] = {}
 
-    def _dev_as_qa(self, name: str) -> Path:
+    def _as_qa(self, name: str, shipped: str) -> Path:
         envs = self._root / name / "envs"
         envs.mkdir(parents=True)
-        shutil.copy(DEFAULT_ENVS_DIR / "dev.json", envs / "qa.json")
+        shutil.copy(DEFAULT_ENVS_DIR / f"{shipped}.json", envs / "qa.json")
         return envs
 
     def _make(self, name: str) -> MainRun:
         if name == "main_qa":
-            # dev's file under another name: the stack name shows which folder was read.
-            return MainRun(self._dev_as_qa(name), self._root / name / "out")
+            # staging's file under another name: the stack name shows which folder was read, and
+            # its Terraform Cloud backend brings the bootstrap stack. Started as on a laptop: no
+            # terraform, and the system's Node.js first on PATH.
+            return MainRun(self._as_qa(name, "staging"), self._root / name / "out", path=laptop_path())
         if name == "main_unwritable_outdir":
             # Valid files, so the failure comes while synthesizing, after the provider import.
             blocker = self._root / name / "file"
-            envs = self._dev_as_qa(name)
+            envs = self._as_qa(name, "dev")
             blocker.write_text("")
             return MainRun(envs, blocker / "out")
         raise KeyError(name)

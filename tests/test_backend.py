@@ -143,9 +143,12 @@ def test_two_environments_cannot_share_one_state(tmp_path: Path, backend: dict[s
         (tmp_path / f"{name}.json").write_text(json.dumps({**shipped("dev"), "backend": backend}))
     with pytest.raises(ConfigError) as caught:
         load_environments(tmp_path)
-    ((file, where, message),) = [(Path(p.file).name, p.pointer, p.message) for p in caught.value.problems]
-    assert (file, where) == ("uat.json", field)
-    assert message.endswith(f"already holds the state of {tmp_path / 'qa.json'}; every environment needs its own state")
+    found = sorted((Path(p.file).name, p.pointer, p.message) for p in caught.value.problems)
+    # Both files are named: either may be the one whose backend should change.
+    assert [(file, where) for file, where, _ in found] == [("qa.json", field), ("uat.json", field)]
+    suffix = "; every environment needs its own state"
+    assert found[0][2].endswith(f"is also the state of {tmp_path / 'uat.json'}{suffix}")
+    assert found[1][2].endswith(f"is also the state of {tmp_path / 'qa.json'}{suffix}")
 
 
 def test_shipped_files_keep_separate_state() -> None:

@@ -18,11 +18,14 @@ from f1_infra.bootstrap import (
     service_of,
 )
 from f1_infra.boundary import uses_boundary
+from f1_infra.config import DEFAULT_ENVS_DIR, load_environments
 from f1_infra.settings.backend import CloudBackend, LocalBackend, S3Backend
 from f1_infra.settings.environment import EnvironmentConfig
+from tests.conftest import ENVIRONMENTS
 from tests.synth import Stack, policy, statement
 
-CLOUD_ENVIRONMENTS = ("staging", "prod")
+# The files kept in Terraform Cloud, read from the files themselves: a new one is tested too.
+CLOUD_ENVIRONMENTS = tuple(c.name for c in load_environments(DEFAULT_ENVS_DIR) if c.backend.type == "cloud")
 
 
 @pytest.fixture
@@ -152,7 +155,7 @@ def test_deploy_permissions_stay_in_the_environment(
 def test_deploy_role_covers_every_service_the_stacks_use(stacks: dict[str, Stack]) -> None:
     allowed = set(deploy_services())
     missing = set()
-    for name in ("dev", "staging", "prod"):
+    for name in ENVIRONMENTS:
         doc = stacks[name].doc
         for block in ("resource", "data"):
             for type_ in doc.get(block, {}):
@@ -283,7 +286,7 @@ def test_every_grant_of_every_environment_role_is_within_the_boundary(
     boundary = allowed_actions(policy(bootstrap.resource("aws_iam_policy", "prod/boundary")))
     used_services = set()
     outside = {}
-    for name in ("dev", "staging", "prod"):
+    for name in ENVIRONMENTS:
         for action, sources in granted_to_roles(stacks[name]).items():
             used_services.add(action.split(":")[0])
             if not any(fnmatchcase(action, pattern) for pattern in boundary):
@@ -324,7 +327,7 @@ def test_deploy_role_creates_and_changes_roles_only_with_the_boundary(bootstrap:
 
 def test_pass_role_only_to_the_services_the_stacks_hand_roles_to(stacks: dict[str, Stack], bootstrap: Stack) -> None:
     trusted = set()
-    for name in ("dev", "staging", "prod"):
+    for name in ENVIRONMENTS:
         for body in stacks[name].resources("aws_iam_role").values():
             for trust in policy(body, "assume_role_policy")["Statement"]:
                 service = trust["Principal"].get("Service", [])
@@ -342,17 +345,14 @@ def test_pass_role_only_to_the_services_the_stacks_hand_roles_to(stacks: dict[st
         assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": sorted(trusted)}}
 
 
-EXPECTED_BOUNDARY = {"dev": False, "staging": True, "prod": True}
-
-
 def test_every_role_of_a_cloud_environment_carries_the_boundary(
     stack: Stack, config: EnvironmentConfig, bootstrap: Stack
 ) -> None:
     roles = stack.resources("aws_iam_role")
     assert len(roles) >= 7
-    assert uses_boundary(config) is EXPECTED_BOUNDARY[stack.name]
+    assert uses_boundary(config) is (stack.name in CLOUD_ENVIRONMENTS)
     if not uses_boundary(config):
-        # dev is applied with the operator's credentials; no bootstrap stack made a boundary for it.
+        # Applied with the operator's credentials (dev): no bootstrap stack made a boundary for it.
         assert not [name for name, body in roles.items() if "permissions_boundary" in body]
         return
     account = stack.data_ref("aws_caller_identity", "caller", "account_id")

@@ -5,8 +5,6 @@ Checked by resource type over whole stacks, so a module added later is held to t
 
 from typing import Any
 
-import pytest
-
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack
 
@@ -72,12 +70,14 @@ def test_versioning_keeps_overwritten_objects(stack: Stack) -> None:
             assert f"${{aws_s3_bucket.{name}.id}}" in versioned or f"${{aws_s3_bucket.{name}.bucket}}" in versioned
 
 
-@pytest.mark.parametrize("env", ["prod"])
-def test_secrets_can_be_recovered_after_deletion(stack: Stack) -> None:
+def test_secrets_can_be_recovered_after_deletion(stack: Stack, config: EnvironmentConfig) -> None:
     secrets = stack.resources("aws_secretsmanager_secret")
     assert secrets  # the cache AUTH token; RDS keeps the master password in a secret of its own
     for name, secret in secrets.items():
-        assert secret.get("recovery_window_in_days", 30) >= 7, name
+        window = secret.get("recovery_window_in_days", 30)
+        assert window == config.cache.auth_secret_recovery_days, name
+        if config.production:
+            assert window >= 7, name
 
 
 def test_cluster_deletion_protection_follows_the_file(stack: Stack, config: EnvironmentConfig) -> None:
