@@ -12,6 +12,7 @@ import functools
 import json
 import math
 import os
+import re
 import typing
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -133,6 +134,52 @@ def _unique_keys(repeated: list[str]) -> typing.Callable[[list[tuple[str, Any]]]
     return hook
 
 
+_BLANK = re.compile(r"[ \t\n\r]*")
+_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null|NaN|-?Infinity")
+
+
+def _repeated_keys(text: str) -> list[tuple[str, str, int]]:
+    """(pointer of the object, key, line of the repetition) for each key an object repeats.
+
+    The standard parser reports no positions; this walk runs only on a file it has already
+    parsed and found a repeated key in, so it can take the syntax as valid.
+    """
+    found: list[tuple[str, str, int]] = []
+
+    def skip(i: int) -> int:
+        end = _BLANK.match(text, i)
+        assert end is not None
+        return end.end()
+
+    def value(i: int, path: tuple[str | int, ...]) -> int:
+        i = skip(i)
+        if text[i] == "{":
+            seen: set[str] = set()
+            i = skip(i + 1)
+            while text[i] != "}":
+                key, i = json.decoder.scanstring(text, skip(i) + 1)
+                if key in seen:
+                    found.append((pointer(*path), key, text.count("\n", 0, i) + 1))
+                seen.add(key)
+                i = skip(value(skip(i) + 1, (*path, key)))  # past the colon, then the value
+                i = skip(i + 1) if text[i] == "," else i
+            return i + 1
+        if text[i] == "[":
+            i, index = skip(i + 1), 0
+            while text[i] != "]":
+                i = skip(value(i, (*path, index)))
+                i, index = (skip(i + 1) if text[i] == "," else i), index + 1
+            return i + 1
+        if text[i] == '"':
+            return json.decoder.scanstring(text, i + 1)[1]
+        scalar = _SCALAR.match(text, i)
+        assert scalar is not None
+        return scalar.end()
+
+    value(0, ())
+    return found
+
+
 def _finite(not_finite: list[str]) -> typing.Callable[[str], float | None]:
     """A JSON number reader that turns what JSON cannot hold (NaN, Infinity, 1e400) into null,
     so the schema points at where it stands, and remembers it for the message."""
@@ -165,8 +212,9 @@ def load_environment(path: Path) -> EnvironmentConfig:
     not_finite: list[str] = []
     try:
         # utf-8-sig: editors on Windows may start the file with a byte-order mark.
+        text = path.read_text(encoding="utf-8-sig")
         data = json.loads(
-            path.read_text(encoding="utf-8-sig"),
+            text,
             object_pairs_hook=_unique_keys(repeated),
             parse_float=_finite(not_finite),
             parse_constant=_finite(not_finite),
@@ -180,10 +228,16 @@ def load_environment(path: Path) -> EnvironmentConfig:
         raise ConfigError([*problems, Problem(label, "", message)]) from None
     except RecursionError:
         raise ConfigError([*problems, Problem(label, "", TOO_DEEP)]) from None
-    problems += [
-        Problem(label, "", f"key {key!r} appears twice in one object; JSON would silently keep only the last")
-        for key in repeated
-    ]
+    if repeated:
+        problems += [
+            Problem(
+                label,
+                where,
+                f"key {key!r} appears twice in one object (again at line {line}); JSON would "
+                "silently keep only the last",
+            )
+            for where, key, line in _repeated_keys(text)
+        ]
     problems += [
         Problem(label, "", f"{text} is not a finite number; JSON numbers here must be finite")
         for text in dict.fromkeys(not_finite)

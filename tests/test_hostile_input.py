@@ -140,6 +140,17 @@ def test_pathological_documents(tmp_path: Path, content: str, message: str) -> N
     assert any(message in p.message for p in caught.value.problems), caught.value.problems
 
 
+def test_a_repeated_key_is_located_by_its_object_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "dev.json"
+    path.write_text('{\n  "network": {\n    "vpc_cidr": "10.0.0.0/16",\n    "vpc_cidr": "10.1.0.0/16"\n  }\n}\n')
+    with pytest.raises(ConfigError) as caught:
+        load_environment(path)
+    assert (
+        "/network",
+        "key 'vpc_cidr' appears twice in one object (again at line 4); JSON would silently keep only the last",
+    ) in {(p.pointer, p.message) for p in caught.value.problems}
+
+
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
 def test_numbers_json_cannot_hold_are_refused_where_they_stand(tmp_path: Path, literal: str) -> None:
     # Python's json reads NaN and Infinity, and 1e400 as infinity; none is a number AWS accepts.
