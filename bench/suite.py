@@ -27,6 +27,7 @@ def main() -> None:
         start = time.perf_counter()
         result = subprocess.run(["make", "--no-print-directory", "test"], cwd=ROOT, capture_output=True, text=True)
         times.append(time.perf_counter() - start)
+        print(f"run {len(times)}/{args.runs}: {times[-1]:.1f} s", file=sys.stderr)
         summary = result.stdout.strip().splitlines()[-1]
         if result.returncode != 0:
             sys.exit(f"the suite failed: {summary}")

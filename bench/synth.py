@@ -114,9 +114,11 @@ def main() -> None:
 
         load_before = os.getloadavg()[0]
         samples: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
-        for _ in range(args.runs):
+        for round_ in range(1, args.runs + 1):
             for name, variant in variants.items():
                 samples[name].append(run(*variant, scratch=scratch))
+                # A round takes about half a minute: say where the benchmark is.
+                print(f"round {round_}/{args.runs}: {name} {samples[name][-1]['wall_s']:.2f} s", file=sys.stderr)
         load_after = os.getloadavg()[0]
 
     def median(name: str, key: str) -> float:
