@@ -1,5 +1,7 @@
 """The ElastiCache module, per environment: what `terraform apply` would create."""
 
+import re
+
 import pytest
 
 from f1_infra.settings.environment import EnvironmentConfig
@@ -78,7 +80,8 @@ def test_random_provider_is_declared(stack: Stack) -> None:
 def test_parameter_group_enables_cluster_mode(stack: Stack) -> None:
     parameters = stack.resource("aws_elasticache_parameter_group", "cache/parameter_group")
     assert parameters["family"] == "redis7"
-    assert parameters["name"] == f"f1-analytics-{stack.name}-cache-redis7"
+    # The name carries what forces a replacement, so create_before_destroy never meets the old name.
+    assert re.fullmatch(f"f1-analytics-{stack.name}-cache-redis7-[0-9a-f]{{8}}", parameters["name"])
     assert parameters["lifecycle"] == {"create_before_destroy": True}
     values = {p["name"]: p["value"] for p in parameters["parameter"]}
     assert values == {

@@ -247,7 +247,8 @@ def test_launch_template_requires_imdsv2_and_encrypts_the_root_volume(
             "ebs": {"volume_size": disk, "volume_type": "gp3", "encrypted": "true", "delete_on_termination": "true"},
         }
         assert template["vpc_security_group_ids"] == [stack.ref("aws_security_group", "cluster/node_security_group")]
-        assert template["name"] == f"f1-analytics-{env}-{name.replace('_', '-')}"
+        assert template["name_prefix"] == f"f1-analytics-{env}-{name.replace('_', '-')}-"
+        assert "name" not in template
         tagged = {spec["resource_type"]: spec["tags"] for spec in template["tag_specifications"]}
         assert set(tagged) == {"instance", "volume"}
         assert all(tags["Environment"] == env and tags["Project"] == "f1-analytics" for tags in tagged.values())

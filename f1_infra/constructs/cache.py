@@ -1,5 +1,6 @@
 """ElastiCache (Redis OSS or Valkey): a replication group with an AUTH token kept in Secrets Manager."""
 
+import hashlib
 from collections.abc import Sequence
 
 from cdktf import TerraformResourceLifecycle
@@ -98,14 +99,16 @@ class Cache(Construct):
         )
         SecretsmanagerSecretVersion(self, "auth_secret_value", secret_id=secret.id, secret_string=token.result)
 
+        description = f"{group_id}: cluster mode, eviction policy, slow log threshold"
+        # What forces a replacement (family, description) is part of the name: the new group is
+        # created before the old one goes, and ElastiCache has no name_prefix (rule 49).
+        fingerprint = hashlib.sha256(f"{cache.parameter_group_family}\n{description}".encode()).hexdigest()[:8]
         parameter_group = ElasticacheParameterGroup(
             self,
             "parameter_group",
-            # The family is part of the name: an engine or major change creates a new group
-            # before the old one goes.
-            name=f"{group_id}-{cache.parameter_group_family}",
+            name=f"{group_id}-{cache.parameter_group_family}-{fingerprint}",
             family=cache.parameter_group_family,
-            description=f"{group_id}: cluster mode, eviction policy, slow log threshold",
+            description=description,
             parameter=[
                 ElasticacheParameterGroupParameter(name=key, value=value)
                 for key, value in {

@@ -266,7 +266,9 @@ class Cluster(Construct):
         cluster_sg = SecurityGroup(
             self,
             "cluster_security_group",
-            name=f"{prefix}-eks-cluster",
+            # Prefixes: the node groups' create_before_destroy extends to what they depend on, and a
+            # replacement under the same name would fail with "already exists" (rule 49).
+            name_prefix=f"{prefix}-eks-cluster-",
             description="EKS control plane: the API server, reached by the nodes",
             vpc_id=network.vpc_id,
             tags={"Name": f"{prefix}-eks-cluster"},
@@ -274,7 +276,7 @@ class Cluster(Construct):
         node_sg = SecurityGroup(
             self,
             "node_security_group",
-            name=f"{prefix}-eks-nodes",
+            name_prefix=f"{prefix}-eks-nodes-",
             description="EKS nodes and, with the VPC CNI, every pod",
             vpc_id=network.vpc_id,
             tags={"Name": f"{prefix}-eks-nodes", f"kubernetes.io/cluster/{self._config.cluster_name}": "owned"},
@@ -405,7 +407,7 @@ class Cluster(Construct):
         launch_template = LaunchTemplate(
             self,
             f"{group_name}_launch_template",
-            name=f"{prefix}-{group_name.replace('_', '-')}",
+            name_prefix=f"{prefix}-{group_name.replace('_', '-')}-",
             description=f"{prefix} EKS node group {group_name}",
             update_default_version=True,
             vpc_security_group_ids=[node_sg_id],
