@@ -11,6 +11,7 @@ import dataclasses
 import json
 import re
 import tempfile
+import textwrap
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 
 from f1_infra import diagrams
 from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT, SCHEMA_FILE
+from f1_infra.rules.database import final_snapshot_identifier
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.settings.schema import schema_text
 
@@ -285,6 +287,62 @@ def _text(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 
 
+def _derived(config: EnvironmentConfig, path: tuple[str, ...]) -> str | None:
+    """The value a left-out setting takes, as a cell with its derivation, or None."""
+    db = config.database
+    network = config.network
+    if path == ("database", "alarms", "connections") and db.alarms.connections is None and db.memory_mib:
+        connections = min(db.memory_mib * 2**20 // 9531392, 5000)
+        return (
+            f"`{db.connections_threshold}` = 80 % of LEAST({db.memory_mib // 1024} GiB / 9531392, 5000) "
+            f"= 80 % of {connections}"
+        )
+    if path == ("database", "alarms", "freeable_memory_mb") and db.alarms.freeable_memory_mb is None and db.memory_mib:
+        return f"`{db.freeable_memory_threshold_mb}` = 10 % of {db.memory_mib} MiB ({db.instance_class})"
+    if path == ("database", "alarms", "free_storage_gb") and db.alarms.free_storage_gb is None:
+        return f"`{db.free_storage_threshold_gb}` = 10 % of allocated_storage_gb {db.allocated_storage_gb}"
+    if path == ("database", "replica_instance_class") and db.replica_instance_class is None and db.read_replicas:
+        return f"`{db.instance_class}` = instance_class"
+    if path == ("database", "final_snapshot_identifier") and db.final_snapshot_identifier is None:
+        return f"`{final_snapshot_identifier(config)}` = <project>-<environment>-postgres-final"
+    if path[:2] == ("network", "subnets") and len(path) == 3 and network.subnets is None:
+        cidrs = dict(network.subnet_layout.tiers())[path[2]]
+        return f"{_cell(cidrs)} = computed from vpc_cidr"
+    return None
+
+
+def _pattern(paths: Sequence[tuple[str, ...]]) -> str:
+    """One name for settings that share a description: the parts they differ in become <name>."""
+    if len({len(p) for p in paths}) != 1:
+        return ", ".join(f"`{'.'.join(p)}`" for p in paths)
+    parts = [column[0] if len(set(column)) == 1 else "<name>" for column in zip(*paths, strict=True)]
+    return f"`{'.'.join(parts)}`"
+
+
+def _section_table(
+    configs: Sequence[EnvironmentConfig],
+    schema: Mapping[str, Any],
+    flat: Mapping[str, Mapping[tuple[str, ...], Any]],
+    paths: Sequence[tuple[str, ...]],
+) -> list[str]:
+    """A section's settings, one row each, then each distinct description once."""
+    names = [c.name for c in configs]
+    rows = ["| setting | " + " | ".join(names) + " | default |", "|---|" + "---|" * (len(names) + 1)]
+    described: dict[str, list[tuple[str, ...]]] = {}
+    for path in paths:
+        node = _schema_node(schema, path)
+        default = _cell(node["default"]) if "default" in node else _required(schema, path)
+        cells = " | ".join(_derived(c, path) or _cell(flat[c.name].get(path)) for c in configs)
+        rows.append(f"| `{'.'.join(path)}` | {cells} | {default} |")
+        if node.get("description"):
+            described.setdefault(_text(node["description"]), []).append(path)
+    notes = (
+        textwrap.fill(f"- {_pattern(group)}: {text}", width=100, subsequent_indent="  ", break_on_hyphens=False)
+        for text, group in described.items()
+    )
+    return [*rows, "", *notes]
+
+
 def environments(configs: Sequence[EnvironmentConfig], schema: Mapping[str, Any]) -> str:
     names = [c.name for c in configs]
     flat = {c.name: dict(_flatten(_settings(c))) for c in configs}
@@ -294,8 +352,8 @@ def environments(configs: Sequence[EnvironmentConfig], schema: Mapping[str, Any]
     # A map's keys come from the files (node group names); the schema adds settings no file has.
     paths += [p for p in _schema_leaves(schema, schema) if p not in paths and not any(q[: len(p)] == p for q in paths)]
     # Keys only some files have (tags) join their section rather than the end of the table.
-    sections = list(dict.fromkeys(p[0] for p in paths))
-    paths.sort(key=lambda p: sections.index(p[0]))
+    order = list(dict.fromkeys(p[0] for p in paths))
+    paths.sort(key=lambda p: order.index(p[0]))
 
     seed_rows = ["| seed component | seed dev | seed prod | setting | " + " | ".join(names) + " |"]
     seed_rows.append("|---|---|---|---|" + "---|" * len(names))
@@ -305,15 +363,17 @@ def environments(configs: Sequence[EnvironmentConfig], schema: Mapping[str, Any]
             missing = f"not in the environment files yet: provided by the {module} module"
             seed_rows.append(f"| {component} | {seed_dev} | {seed_prod} | {missing} |" + " |" * len(names))
         for path in matches:
-            cells = " | ".join(_cell(flat[n].get(path)) for n in names)
+            cells = " | ".join(_derived(c, path) or _cell(flat[c.name].get(path)) for c in configs)
             seed_rows.append(f"| {component} | {seed_dev} | {seed_prod} | `{'.'.join(path)}` | {cells} |")
 
-    rows = ["| setting | " + " | ".join(names) + " | default | meaning |", "|---|" + "---|" * (len(names) + 2)]
+    # Top-level values share one table; every section (a mapping, such as network or tags) has its own.
+    sections: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for path in paths:
-        node = _schema_node(schema, path)
-        default = _cell(node["default"]) if "default" in node else _required(schema, path)
-        cells = " | ".join(_cell(flat[n].get(path)) for n in names)
-        rows.append(f"| `{'.'.join(path)}` | {cells} | {default} | {_text(node.get('description', ''))} |")
+        sections[path[0] if len(path) > 1 else ""].append(path)
+    tables: list[str] = []
+    for section, members in sections.items():
+        tables += [f"## {f'`{section}`' if section else 'Top level'}", ""]
+        tables += [*_section_table(configs, schema, flat, members), ""]
 
     return "\n".join(
         [
@@ -323,8 +383,11 @@ def environments(configs: Sequence[EnvironmentConfig], schema: Mapping[str, Any]
             "",
             "Every environment is one file in `envs/`, validated against `envs/schema.json` "
             "(`make validate`). Settings left out of a file take the schema's default; the tables show "
-            "the values in effect. A dash means the setting does not apply (for example, the keys of "
-            "another kind of state backend) or is computed (subnets from `network.vpc_cidr`).",
+            "the values in effect, one table per section, and under each table what its settings mean. "
+            "A value the project computes when the setting is left out is shown with its derivation "
+            "(`1441 = 80 % of ...`). A dash means the setting is left out and has no value of its own: it "
+            "does not apply (for example, the keys of another kind of state backend), or leaving it out "
+            "has the effect its description gives.",
             "",
             "## The seed's environment differences",
             "",
@@ -333,10 +396,7 @@ def environments(configs: Sequence[EnvironmentConfig], schema: Mapping[str, Any]
             "",
             *seed_rows,
             "",
-            "## Every setting",
-            "",
-            *rows,
-            "",
+            *tables,
         ]
     )
 
