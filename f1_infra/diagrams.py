@@ -25,7 +25,6 @@ NETWORK_PLUMBING = {
     "aws_nat_gateway",
     "aws_db_subnet_group",
     "aws_elasticache_subnet_group",
-    "aws_network_acl",
 }
 ENGINE = {"redis": "Redis", "valkey": "Valkey"}
 
