@@ -14,7 +14,8 @@ from f1_infra.config import PROJECT_ROOT
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium (.ci/run installs it); hosted runners that ship Google Chrome instead use that.
+BROWSERS = ("/usr/bin/chromium", "chromium", "google-chrome")
 MERMAID_BLOCK = re.compile(r"^```mermaid\n.*?^```$", re.MULTILINE | re.DOTALL)
 
 
@@ -84,14 +85,15 @@ def test_architecture_shows_the_pictures(stacks: dict[str, Stack], configs: dict
 def test_every_picture_renders(tmp_path: Path) -> None:
     """mermaid-cli draws each block of docs/architecture.md with Chromium; any error fails."""
     mmdc = shutil.which("mmdc")
-    missing = [what for what, found in (("mmdc", mmdc), (CHROMIUM, os.path.exists(CHROMIUM))) if not found]
+    browser = next((path for path in map(shutil.which, BROWSERS) if path), None)
+    missing = [what for what, found in (("mmdc", mmdc), ("chromium", browser)) if not found]
     if missing:
         reason = f"{' and '.join(missing)} not found: `npm ci` installs mmdc, `apt-get install chromium` the browser"
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
     config = tmp_path / "puppeteer.json"
-    config.write_text(json.dumps({"executablePath": CHROMIUM, "args": ["--no-sandbox", "--headless", "--disable-gpu"]}))
+    config.write_text(json.dumps({"executablePath": browser, "args": ["--no-sandbox", "--headless", "--disable-gpu"]}))
     source = PROJECT_ROOT / docs.ARCHITECTURE
     result = subprocess.run(
         [
