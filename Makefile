@@ -24,6 +24,8 @@ export PIPENV_NOSPIN := 1
 # Node 22 from package.json comes first, then pipenv for cdktf.json's "pipenv run".
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(TOOLS)/bin:$(PATH)
 export CHECKPOINT_DISABLE := 1
+# mermaid-cli (the diagram render test) draws with the system Chromium, not a downloaded one.
+export PUPPETEER_SKIP_DOWNLOAD := 1
 
 .PHONY: help setup synth test lint format validate docs addresses diff deploy cdktf terraform bench migration-check clean
 

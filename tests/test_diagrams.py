@@ -1,0 +1,117 @@
+"""The pictures of docs/architecture.md: drawn from the synthesized stacks, and they render."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from f1_infra import diagrams, docs
+from f1_infra.config import PROJECT_ROOT
+from f1_infra.settings.environment import EnvironmentConfig
+from tests.synth import Stack
+
+# Debian's Chromium (.ci/run installs it); hosted runners that ship Google Chrome instead use that.
+BROWSERS = ("/usr/bin/chromium", "chromium", "google-chrome")
+MERMAID_BLOCK = re.compile(r"^```mermaid\n.*?^```$", re.MULTILINE | re.DOTALL)
+
+
+def test_network_shows_every_subnet_and_its_route(stack: Stack, config: EnvironmentConfig) -> None:
+    picture = diagrams.network(stack.doc)
+    layout = config.network.subnet_layout
+    for tier, cidrs in layout.tiers():
+        for zone, cidr in zip(config.network.availability_zones, cidrs, strict=True):
+            assert f'["{zone}<br/>{cidr}' in picture, (tier, zone, cidr)
+    nat_routes = picture.count('-->|"0.0.0.0/0 via NAT"|')
+    # One NAT gateway serves the whole private tier (one arrow), or each zone has its own.
+    assert nat_routes == (1 if config.network.nat_gateways == "single" else len(config.network.availability_zones))
+    assert picture.count("<br/>NAT gateway") == nat_routes
+    assert 'tier_public -->|"0.0.0.0/0"|' in picture
+    assert '["database subnets: no route out of the VPC"]' in picture
+    assert re.search(r'n_aws_lb_\w+\["ALB [^"]*internet-facing"\]', picture)
+    assert re.search(r"n_aws_lb_\w+ --- tier_public", picture)
+    assert re.search(r"n_aws_eks_node_group_\w+ --- tier_private", picture)
+    assert re.search(r"n_aws_db_instance_\w+ --- tier_database", picture)
+    assert re.search(r"n_aws_elasticache_replication_group_\w+ --- tier_database", picture)
+    assert re.search(r'tier_private -.->\|"prefix list route"\| n_aws_vpc_endpoint_\w+', picture)
+
+
+def test_traffic_follows_the_security_group_rules(stack: Stack, config: EnvironmentConfig) -> None:
+    picture = diagrams.traffic(stack.doc)
+    node = re.search(r'(n_\w+)\["EKS nodes and pods<br/>', picture)
+    alb = re.search(r'(n_\w+)\["ALB ', picture)
+    database = re.search(r'(n_\w+)\["PostgreSQL primary', picture)
+    assert node
+    assert alb
+    assert database
+    assert f'n_0_0_0_0_0 -->|"tcp 80, tcp 443"| {alb[1]}' in picture
+    assert re.search(rf'{alb[1]} -->\|"tcp \d+, tcp \d+"\| {node[1]}', picture)
+    assert f'{node[1]} -->|"tcp 5432"| {database[1]}' in picture
+    assert f'{node[1]} -->|"tcp 443"| n_0_0_0_0_0' in picture
+    assert ("RDS Proxy" in picture) == config.database.proxy.enabled
+
+
+def test_trust_names_the_principals_and_what_each_role_reaches(stack: Stack, config: EnvironmentConfig) -> None:
+    picture = diagrams.trust(stack.doc)
+    for account in config.storage.service_accounts:
+        role = re.search(rf'(n_\w+)\["role {config.name_prefix}-{account}-s3"\]', picture)
+        assert role, account
+        assert re.search(rf'n_pod_with_\w+ -->\|"assumes"\| {role[1]}', picture), account
+        assert re.search(rf'{role[1]} -->\|"[^"]*s3:[^"]*"\| n_aws_s3_bucket_', picture), account
+    assert '(["service eks.amazonaws.com"])' in picture
+
+
+def test_disaster_recovery_region_only_where_buckets_replicate(stack: Stack, config: EnvironmentConfig) -> None:
+    picture = diagrams.disaster_recovery(stack.doc)
+    replication = config.storage.replication
+    if replication is None:
+        assert picture == ""
+        return
+    assert f'["{replication.region} (disaster recovery)"]' in picture
+    assert picture.count('-->|"replicated by') == len(replication.buckets)
+
+
+def test_architecture_shows_the_pictures(stacks: dict[str, Stack], configs: dict[str, EnvironmentConfig]) -> None:
+    text = docs.architecture({n: s.doc for n, s in stacks.items()}, list(configs))
+    for section in ("## Network", "## Traffic", "## Trust", "## Disaster-recovery region", "## Modules"):
+        assert f"\n{section}" in text
+    for name in configs:
+        assert text.count(f"\n### {name}\n") >= 3
+
+
+def test_every_picture_renders(tmp_path: Path) -> None:
+    """mermaid-cli draws each block of docs/architecture.md with Chromium; any error fails."""
+    mmdc = shutil.which("mmdc")
+    browser = next((path for path in map(shutil.which, BROWSERS) if path), None)
+    missing = [what for what, found in (("mmdc", mmdc), ("chromium", browser)) if not found]
+    if missing:
+        reason = f"{' and '.join(missing)} not found: `npm ci` installs mmdc, `apt-get install chromium` the browser"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    config = tmp_path / "puppeteer.json"
+    config.write_text(json.dumps({"executablePath": browser, "args": ["--no-sandbox", "--headless", "--disable-gpu"]}))
+    source = PROJECT_ROOT / docs.ARCHITECTURE
+    result = subprocess.run(
+        [
+            str(mmdc),
+            "--quiet",
+            "--puppeteerConfigFile",
+            str(config),
+            "--input",
+            str(source),
+            "--output",
+            str(tmp_path / "out.md"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    blocks = len(MERMAID_BLOCK.findall(source.read_text()))
+    assert blocks > 0
+    assert len(list(tmp_path.glob("out-*.svg"))) == blocks
