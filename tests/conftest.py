@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from cdktf import App
 
-from f1_infra.config import DEFAULT_ENVS_DIR, environment_files, load_environments
+from f1_infra import docs
+from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT, environment_files, load_environments
 from f1_infra.runtime import collector_paused
 from f1_infra.settings.environment import EnvironmentConfig
-from tests.processes import Checkov, MainRun, MainRuns
+from tests.processes import Checkov, MainRun, MainRuns, Render
 from tests.synth import Stack
 
 # Before any test module imports cdktf or a provider, as main.py does: the provider submodules
@@ -28,7 +29,8 @@ ENVIRONMENTS = tuple(path.stem for path in environment_files(DEFAULT_ENVS_DIR))
 
 MAIN_RUNS = MainRuns()
 CHECKOV = Checkov()
-BACKGROUND_FIXTURES = ("checkov_scan", *MainRuns.NAMES)
+RENDER = Render(PROJECT_ROOT / docs.ARCHITECTURE)
+BACKGROUND_FIXTURES = ("checkov_scan", "diagram_render", *MainRuns.NAMES)
 # The fixtures the selected tests use, known once collection is done.
 USED_FIXTURES: set[str] = set()
 
@@ -45,11 +47,20 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for name in MainRuns.NAMES:
         if name in USED_FIXTURES:
             MAIN_RUNS.get(name).start()
+    if "diagram_render" in USED_FIXTURES:
+        RENDER.start()
 
 
 def pytest_sessionfinish() -> None:
     CHECKOV.stop()
+    RENDER.stop()
     MAIN_RUNS.close()
+
+
+@pytest.fixture(scope="session")
+def diagram_render() -> Render:
+    """mermaid-cli drawing docs/architecture.md, started once collection is done."""
+    return RENDER
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,11 @@ in-process tests instead of after them.
 
 - `python main.py` in a process of its own, for the tests where the process boundary is the
   point: environment variables, exit status, stderr, what outlives the process;
-- checkov's scan of the session's stacks.
+- checkov's scan of the session's stacks;
+- mermaid-cli drawing the pictures of docs/architecture.md.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -152,3 +154,53 @@ class Checkov:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.communicate()
+
+
+# Debian's Chromium (.ci/run installs it); hosted runners that ship Google Chrome instead use that.
+BROWSERS = ("/usr/bin/chromium", "chromium", "google-chrome")
+
+
+class Render:
+    """mermaid-cli drawing every mermaid block of a document with Chromium, into SVG files."""
+
+    def __init__(self, document: Path) -> None:
+        self.document = document
+        self.folder = Path(tempfile.mkdtemp(prefix="render-"))
+        self.missing: list[str] = []
+        self._process: subprocess.Popen[str] | None = None
+        self._result: subprocess.CompletedProcess[str] | None = None
+
+    def start(self) -> None:
+        if self._process is not None or self.missing:
+            return
+        mmdc = shutil.which("mmdc")
+        browser = next((path for path in map(shutil.which, BROWSERS) if path), None)
+        self.missing = [what for what, found in (("mmdc", mmdc), ("chromium", browser)) if not found]
+        if self.missing:
+            return
+        config = self.folder / "puppeteer.json"
+        config.write_text(
+            json.dumps({"executablePath": browser, "args": ["--no-sandbox", "--headless", "--disable-gpu"]})
+        )
+        command = [str(mmdc), "--quiet", "--puppeteerConfigFile", str(config), "--input", str(self.document)]
+        command += ["--output", str(self.folder / "out.md")]
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def result(self) -> subprocess.CompletedProcess[str] | None:
+        """Waits for the drawing; None when mmdc or a browser is missing (see ``missing``)."""
+        self.start()
+        if self._process is None:
+            return None
+        if self._result is None:
+            stdout, stderr = self._process.communicate(timeout=600)
+            self._result = subprocess.CompletedProcess(self._process.args, self._process.returncode, stdout, stderr)
+        return self._result
+
+    def pictures(self) -> list[Path]:
+        return sorted(self.folder.glob("out-*.svg"))
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
+        shutil.rmtree(self.folder, ignore_errors=True)

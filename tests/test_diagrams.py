@@ -1,21 +1,15 @@
 """The pictures of docs/architecture.md: drawn from the synthesized stacks, and they render."""
 
-import json
 import os
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from f1_infra import diagrams, docs
-from f1_infra.config import PROJECT_ROOT
 from f1_infra.settings.environment import EnvironmentConfig
+from tests.processes import Render
 from tests.synth import Stack
 
-# Debian's Chromium (.ci/run installs it); hosted runners that ship Google Chrome instead use that.
-BROWSERS = ("/usr/bin/chromium", "chromium", "google-chrome")
 MERMAID_BLOCK = re.compile(r"^```mermaid\n.*?^```$", re.MULTILINE | re.DOTALL)
 
 
@@ -82,36 +76,18 @@ def test_architecture_shows_the_pictures(stacks: dict[str, Stack], configs: dict
         assert text.count(f"\n### {name}\n") >= 3
 
 
-def test_every_picture_renders(tmp_path: Path) -> None:
+def test_every_picture_renders(diagram_render: Render) -> None:
     """mermaid-cli draws each block of docs/architecture.md with Chromium; any error fails."""
-    mmdc = shutil.which("mmdc")
-    browser = next((path for path in map(shutil.which, BROWSERS) if path), None)
-    missing = [what for what, found in (("mmdc", mmdc), ("chromium", browser)) if not found]
-    if missing:
-        reason = f"{' and '.join(missing)} not found: `npm ci` installs mmdc, `apt-get install chromium` the browser"
+    result = diagram_render.result()
+    if result is None:
+        reason = (
+            f"{' and '.join(diagram_render.missing)} not found: `npm ci` installs mmdc, "
+            "`apt-get install chromium` the browser"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
-    config = tmp_path / "puppeteer.json"
-    config.write_text(json.dumps({"executablePath": browser, "args": ["--no-sandbox", "--headless", "--disable-gpu"]}))
-    source = PROJECT_ROOT / docs.ARCHITECTURE
-    result = subprocess.run(
-        [
-            str(mmdc),
-            "--quiet",
-            "--puppeteerConfigFile",
-            str(config),
-            "--input",
-            str(source),
-            "--output",
-            str(tmp_path / "out.md"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
     assert result.returncode == 0, result.stderr[-4000:]
-    blocks = len(MERMAID_BLOCK.findall(source.read_text()))
+    blocks = len(MERMAID_BLOCK.findall(diagram_render.document.read_text()))
     assert blocks > 0
-    assert len(list(tmp_path.glob("out-*.svg"))) == blocks
+    assert len(diagram_render.pictures()) == blocks
