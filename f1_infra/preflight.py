@@ -345,9 +345,9 @@ def _aws_error(exc: Exception) -> str:
     return str(exc)
 
 
-def run(clients: Clients, config: EnvironmentConfig, checks: Iterable[tuple[str, Check]] = AWS_CHECKS) -> list[Result]:
+def run(clients: Clients, config: EnvironmentConfig) -> list[Result]:
     results: list[Result] = []
-    for name, check in checks:
+    for name, check in AWS_CHECKS:
         try:
             results.extend(check(clients, config))
         except (ClientError, BotoCoreError) as exc:
