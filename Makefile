@@ -27,7 +27,7 @@ export CHECKPOINT_DISABLE := 1
 # mermaid-cli (the diagram render test) draws with the system Chromium, not a downloaded one.
 export PUPPETEER_SKIP_DOWNLOAD := 1
 
-.PHONY: help setup synth test lint format validate docs addresses diff deploy cdktf terraform bench migration-check clean
+.PHONY: help setup synth test lint format validate docs addresses preflight diff deploy cdktf terraform bench migration-check clean
 
 help:
 	@echo "make synth            install what is missing, then synthesize every environment into cdktf.out/"
@@ -36,6 +36,7 @@ help:
 	@echo "make validate         check envs/*.json without synthesizing"
 	@echo "make docs             regenerate docs/architecture.md, docs/environments.md and envs/schema.json"
 	@echo "make addresses        accept the current Terraform addresses (tests/addresses/), after review"
+	@echo "make preflight ENV=dev read-only checks of the AWS account before a first deploy; needs no terraform"
 	@echo "make diff ENV=dev     cdktf diff for one stack (an environment, or bootstrap); needs terraform"
 	@echo "make deploy ENV=dev   cdktf deploy for one stack (an environment, or bootstrap); needs terraform"
 	@echo "make cdktf ARGS=...   the cdktf CLI with the project's Node.js, e.g. ARGS=login"
@@ -82,6 +83,11 @@ docs: setup
 
 addresses: setup
 	UPDATE_ADDRESSES=1 $(PIPENV) run pytest -q tests/test_addresses.py
+
+# Asks the account with the operator's AWS credentials; needs no terraform.
+preflight: setup
+	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<env> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' '))"; exit 2; }
+	$(PIPENV) run python -m f1_infra preflight $(ENV)
 
 diff: setup terraform
 	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<stack> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' ')bootstrap)"; exit 2; }

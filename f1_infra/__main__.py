@@ -2,9 +2,13 @@
 `python -m f1_infra docs [--check]`: regenerate docs/architecture.md and docs/environments.md.
 `python -m f1_infra cloud-environments`: the environments kept in Terraform Cloud, as a JSON list
 (the matrix of the pull-request workflow's `cdktf diff` job).
+`python -m f1_infra preflight ENV`: read-only checks of the AWS account (and Terraform Cloud
+workspace) before the environment's first apply; see f1_infra/preflight.py.
 
 validate exits 0 when every file is valid, 2 when any is not (each problem on stderr), so it
 works as a pre-commit hook. docs --check exits 1 when a generated document is out of date.
+preflight exits 0 when every check passes, 1 when any fails, 2 on an invalid file or without
+usable AWS credentials.
 """
 
 import argparse
@@ -24,7 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     docs = commands.add_parser("docs", help="regenerate the generated documents in docs/")
     docs.add_argument("--check", action="store_true", help="only report out-of-date documents (exit 1)")
     commands.add_parser("cloud-environments", help="print the Terraform Cloud environments as a JSON list")
+    preflight = commands.add_parser("preflight", help="check the AWS account before an environment's first apply")
+    preflight.add_argument("environment", metavar="ENV")
     args = parser.parse_args(argv)
+    if args.command == "preflight":
+        return _preflight(args.environment)
     if args.command == "docs":
         return _docs(check=args.check)
     if args.command == "cloud-environments":
@@ -39,6 +47,19 @@ def main(argv: list[str] | None = None) -> int:
     for config in configs:
         print(f"{config.source}: valid")
     return 0
+
+
+def _preflight(name: str) -> int:
+    # Only this environment's file: a problem in another file does not stop checking this one.
+    try:
+        (config,) = load_files([environments_dir() / f"{name}.json"])
+    except ConfigError as exc:
+        report(exc, sys.stderr)
+        return 2
+    # Imported here: validate and docs, which pre-commit runs, need no boto3.
+    from f1_infra import preflight
+
+    return preflight.command(config)
 
 
 def _cloud_environments() -> int:
