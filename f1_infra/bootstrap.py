@@ -329,9 +329,18 @@ def deploy_policy(config: EnvironmentConfig, account_id: str, boundary_arn: str)
         ),
         statement(
             "NoAdministratorPolicies",
-            ["iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"],
+            ["iam:AttachRolePolicy"],
             ["*"],
             conditions={"ArnEquals": {"iam:PolicyARN": forbidden}},
+            effect="Deny",
+        ),
+        # PutRolePermissionsBoundary carries the policy in iam:PermissionsBoundary, not iam:PolicyARN
+        # (rule 51): a Deny on the latter would never match.
+        statement(
+            "NoAdministratorBoundaries",
+            ["iam:PutRolePermissionsBoundary"],
+            ["*"],
+            conditions={"ArnEquals": {"iam:PermissionsBoundary": forbidden}},
             effect="Deny",
         ),
         statement("KeepRoleBoundaries", ["iam:DeleteRolePermissionsBoundary"], ["*"], effect="Deny"),

@@ -149,7 +149,15 @@ def test_deploy_permissions_stay_in_the_environment(
 
     deny = statement(document, "NoAdministratorPolicies")
     assert deny["Effect"] == "Deny"
+    assert deny["Action"] == ["iam:AttachRolePolicy"]
     assert "arn:aws:iam::aws:policy/AdministratorAccess" in deny["Condition"]["ArnEquals"]["iam:PolicyARN"]
+    # Rule 51: PutRolePermissionsBoundary names its policy in iam:PermissionsBoundary.
+    boundaries = statement(document, "NoAdministratorBoundaries")
+    assert (boundaries["Effect"], boundaries["Action"]) == ("Deny", ["iam:PutRolePermissionsBoundary"])
+    assert (
+        boundaries["Condition"]["ArnEquals"]["iam:PermissionsBoundary"]
+        == deny["Condition"]["ArnEquals"]["iam:PolicyARN"]
+    )
 
 
 def test_deploy_role_covers_every_service_the_stacks_use(stacks: dict[str, Stack]) -> None:

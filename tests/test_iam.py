@@ -24,6 +24,7 @@ UNSCOPABLE_ACTIONS = {
     "ec2:DescribeLaunchTemplateVersions": "cluster autoscaler reads node templates",
     "ec2:GetInstanceTypesFromInstanceRequirements": "cluster autoscaler sizes node templates",
     "eks:DescribeNodegroup": "cluster autoscaler reads managed node group labels and taints",
+    "logs:DescribeLogGroups": "VPC flow logs look up their log group (rule 50: scoped to an ARN it grants nothing)",
 }
 # The bootstrap stack's two service-wide grants, the only ones in the project. Both are held to the
 # environment's regions, and IAM stays out of them (tests/test_bootstrap.py asserts the details).

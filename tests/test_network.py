@@ -159,10 +159,14 @@ def test_flow_log_role_is_scoped_to_its_log_group(stack: Stack) -> None:
     assert assume["Condition"]["ArnLike"]["aws:SourceArn"].endswith(":vpc-flow-log/*")
 
     permissions = policy(stack.resource("aws_iam_role_policy", "network/flow_logs_policy"))
-    (only,) = permissions["Statement"]
-    assert only["Resource"] == [stack.ref("aws_cloudwatch_log_group", "network/flow_logs", "arn") + ":*"]
-    assert "logs:PutLogEvents" in only["Action"]
-    assert all(action.startswith("logs:") and "*" not in action for action in only["Action"])
+    deliver = statement(permissions, "DeliverFlowLogs")
+    assert deliver["Resource"] == [stack.ref("aws_cloudwatch_log_group", "network/flow_logs", "arn") + ":*"]
+    assert "logs:PutLogEvents" in deliver["Action"]
+    assert all(action.startswith("logs:") and "*" not in action for action in deliver["Action"])
+    # Rule 50: an action without resource-level permissions goes on "*", alone in its statement.
+    find = statement(permissions, "FindTheLogGroup")
+    assert (find["Action"], find["Resource"]) == (["logs:DescribeLogGroups"], ["*"])
+    assert [s["Sid"] for s in permissions["Statement"]] == ["DeliverFlowLogs", "FindTheLogGroup"]
 
 
 def test_subnet_groups_use_the_database_subnets(stack: Stack) -> None:

@@ -22,7 +22,7 @@ from f1_infra.iam import policy_document, service_trust_policy, statement
 from f1_infra.settings.environment import EnvironmentConfig
 
 ANYWHERE = "0.0.0.0/0"
-FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams")
+FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams")
 
 
 class Network(Construct):
@@ -186,7 +186,12 @@ class Network(Construct):
             "flow_logs_policy",
             role=role.id,
             name="deliver-to-log-group",
-            policy=policy_document(statement("DeliverFlowLogs", FLOW_LOG_ACTIONS, [f"{log_group.arn}:*"])),
+            policy=policy_document(
+                statement("DeliverFlowLogs", FLOW_LOG_ACTIONS, [f"{log_group.arn}:*"]),
+                # DescribeLogGroups has no resource-level permissions: scoped to an ARN it grants
+                # nothing (rule 50).
+                statement("FindTheLogGroup", ["logs:DescribeLogGroups"], ["*"]),
+            ),
         )
         FlowLog(
             self,
