@@ -183,4 +183,4 @@ def test_cluster_mode_off_uses_one_shard_of_nodes(tmp_path: Path) -> None:
     path = tmp_path / "dev.json"
     path.write_text(json.dumps(data))
     config = load_environment(path).cache
-    assert config.member_cluster_ids == [("001", False), ("002", True)]
+    assert config.member_cluster_ids == ["001", "002"]

@@ -239,7 +239,7 @@ def test_dashboard_refers_to_the_resources_it_shows(stack: Stack, config: Enviro
     ) in dimensions
     group = stack.ref("aws_elasticache_replication_group", "cache/replication_group")
     nodes = {m[3] for m in rows if m[0] == "AWS/ElastiCache"}
-    assert nodes == {f"{group}-{node}" for node, _ in config.cache.member_cluster_ids}
+    assert nodes == {f"{group}-{node}" for node in config.cache.member_cluster_ids}
     assert ("ContainerInsights", "ClusterName", config.cluster_name) in dimensions
 
 

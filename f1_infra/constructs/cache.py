@@ -190,19 +190,20 @@ class Cache(Construct):
         """One alarm per node and metric: ElastiCache publishes its metrics per cache cluster
         (node), and alarms cannot search across them."""
         limits = config.cache.alarms
+        # (key, metric, statistic, threshold, critical, missing data). Every node gets the
+        # replication lag alarm: a failover makes a primary a replica, and a primary publishes no
+        # ReplicationLag, which is no lag.
         specs = (
-            ("cpu", "EngineCPUUtilization", "Average", limits.engine_cpu_percent, True, False),
-            ("memory", "DatabaseMemoryUsagePercentage", "Average", limits.memory_percent, True, False),
-            ("evictions", "Evictions", "Sum", limits.evictions, False, False),
-            ("connections", "CurrConnections", "Maximum", limits.connections, False, False),
-            ("replication_lag", "ReplicationLag", "Maximum", limits.replication_lag_seconds, False, True),
+            ("cpu", "EngineCPUUtilization", "Average", limits.engine_cpu_percent, True, "missing"),
+            ("memory", "DatabaseMemoryUsagePercentage", "Average", limits.memory_percent, True, "missing"),
+            ("evictions", "Evictions", "Sum", limits.evictions, False, "missing"),
+            ("connections", "CurrConnections", "Maximum", limits.connections, False, "missing"),
+            ("replication_lag", "ReplicationLag", "Maximum", limits.replication_lag_seconds, False, "notBreaching"),
         )
         critical = []
-        for node, is_replica in config.cache.member_cluster_ids:
+        for node in config.cache.member_cluster_ids:
             cluster = f"{group_id}-{node}"
-            for key, metric, statistic, threshold, is_critical, replicas_only in specs:
-                if replicas_only and not is_replica:
-                    continue
+            for key, metric, statistic, threshold, is_critical, missing in specs:
                 alarm = CloudwatchMetricAlarm(
                     self,
                     f"{key}_alarm_{node.replace('-', '_')}",
@@ -216,7 +217,7 @@ class Cache(Construct):
                     evaluation_periods=ALARM_PERIODS,
                     comparison_operator="GreaterThanThreshold",
                     threshold=threshold,
-                    treat_missing_data="missing",
+                    treat_missing_data=missing,
                     alarm_actions=[topic_arn],
                     ok_actions=[topic_arn],
                 )

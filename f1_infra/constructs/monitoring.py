@@ -98,7 +98,7 @@ class Monitoring(Construct):
             lb_suffix=lb.arn_suffix,
             target_groups=target_groups,
             database_id=database.identifier,
-            cache_node_ids=[f"{cache.replication_group_id}-{n}" for n, _ in config.cache.member_cluster_ids],
+            cache_node_ids=[f"{cache.replication_group_id}-{n}" for n in config.cache.member_cluster_ids],
         )
         CloudwatchDashboard(self, "dashboard", dashboard_name=dashboard_name, dashboard_body=json.dumps(body))
         monthly_budget(

@@ -118,10 +118,11 @@ class CacheConfig(Setting):
         return f"{self.engine}{self.engine_version.split('.', 1)[0]}"
 
     @property
-    def member_cluster_ids(self) -> list[tuple[str, bool]]:
-        """Suffixes AWS gives the nodes' cache clusters, each with whether it is a replica at
-        creation: <group>-<shard:04>-<node:03> in cluster mode, <group>-<node:03> otherwise."""
+    def member_cluster_ids(self) -> list[str]:
+        """Suffixes AWS gives the nodes' cache clusters: <group>-<shard:04>-<node:03> in cluster
+        mode, <group>-<node:03> otherwise. Which node of a shard is the primary changes with each
+        failover."""
         nodes = range(1, self.replicas_per_shard + 2)
         if not self.cluster_mode:
-            return [(f"{n:03d}", n > 1) for n in nodes]
-        return [(f"{s:04d}-{n:03d}", n > 1) for s in range(1, self.shards + 1) for n in nodes]
+            return [f"{n:03d}" for n in nodes]
+        return [f"{s:04d}-{n:03d}" for s in range(1, self.shards + 1) for n in nodes]
