@@ -90,7 +90,7 @@ class PlatformStack(TerraformStack):
             # Only the EKS nodes, where the platform's services run, reach the data stores.
             "allowed_security_group_ids": [self.cluster.node_security_group_id],
         }
-        self.database = Database(self, "database", **data_stores)
+        self.database = Database(self, "database", account_id=account_id, **data_stores)
         self.cache = Cache(self, "cache", **data_stores)
         self.storage = Storage(self, "storage", config=config, account_id=account_id, kms_key_arn=self.key.arn)
         self.storage_access = StorageAccess(

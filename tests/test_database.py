@@ -211,6 +211,8 @@ def test_proxy_requires_tls_and_reads_only_the_master_secret(stacks: dict[str, S
     assert proxy["role_arn"] == stack.ref("aws_iam_role", "database/proxy_role", "arn")
     trust = statement(policy(stack.resource("aws_iam_role", "database/proxy_role"), "assume_role_policy"), "AssumeRole")
     assert trust["Principal"] == {"Service": "rds.amazonaws.com"}
+    account = stack.data_ref("aws_caller_identity", "caller", "account_id")
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
     document = policy(stack.resource("aws_iam_role_policy", "database/proxy_policy"))
     read = statement(document, "ReadMasterSecret")
     assert (read["Action"], read["Resource"]) == (["secretsmanager:GetSecretValue"], [secret])
@@ -260,6 +262,13 @@ def test_proxy_reaches_the_database_and_secrets_manager_only(stacks: dict[str, S
     assert endpoint["vpc_id"] == stack.ref("aws_vpc", "network/vpc")
     assert endpoint["subnet_ids"] == [stack.ref("aws_subnet", f"network/database_{x}") for x in "abc"]
     assert endpoint["security_group_ids"] == [endpoint_group_ref]
+    # Private DNS sends every Secrets Manager call of the VPC here: only this account's secrets,
+    # read by this account's principals, pass.
+    account = stack.data_ref("aws_caller_identity", "caller", "account_id")
+    (only,) = policy(endpoint)["Statement"]
+    assert only["Principal"] == {"AWS": f"arn:aws:iam::{account}:root"}
+    assert only["Action"] == ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+    assert only["Resource"] == [f"arn:aws:secretsmanager:us-west-2:{account}:secret:*"]
     endpoint_group = stack.resource("aws_security_group", "database/secrets_endpoint_security_group")
     assert endpoint_group["name"] == f"f1-analytics-{env}-postgres-secretsmanager-endpoint"
     # Private DNS covers the whole VPC, so the pods that read secrets come through it too.

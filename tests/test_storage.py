@@ -371,6 +371,8 @@ def test_replicas_log_into_the_replica_of_the_logs_bucket(prod: Stack) -> None:
 def test_replication_role_has_least_privilege(prod: Stack) -> None:
     trust = policy(prod.resource("aws_iam_role", "storage/replication_role"), "assume_role_policy")
     assert trust["Statement"][0]["Principal"] == {"Service": "s3.amazonaws.com"}
+    account = prod.data_ref("aws_caller_identity", "caller", "account_id")
+    assert trust["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
     body = prod.resource("aws_iam_role_policy", "storage/replication_policy")
     assert body["role"] == prod.ref("aws_iam_role", "storage/replication_role")
     document = policy(body)

@@ -81,12 +81,14 @@ class Database(Construct):
         id: str,
         *,
         config: EnvironmentConfig,
+        account_id: str,
         kms_key_arn: str,
         alerts_topic_arn: str,
         network: Network,
         allowed_security_group_ids: Sequence[str],
     ) -> None:
         super().__init__(scope, id)
+        self._account_id = account_id
         db, prefix, partition = config.database, config.name_prefix, config.partition
         name = identifier(config)
         allowed = list(allowed_security_group_ids)
@@ -304,7 +306,10 @@ class Database(Construct):
             self,
             "proxy_role",
             name=f"{name}-proxy",
-            assume_role_policy=service_trust_policy("rds.amazonaws.com"),
+            # Only RDS acting for this account (confused-deputy protection, RDS Proxy user guide).
+            assume_role_policy=service_trust_policy(
+                "rds.amazonaws.com", {"StringEquals": {"aws:SourceAccount": self._account_id}}
+            ),
         )
         role_policy = IamRolePolicy(
             self,
@@ -407,6 +412,16 @@ class Database(Construct):
             private_dns_enabled=True,
             subnet_ids=network.database_subnet_ids,
             security_group_ids=[group.id],
+            # Reading this account's secrets in this region, by this account's principals: the
+            # endpoint cannot carry data to or from another account's Secrets Manager.
+            policy=policy_document(
+                statement(
+                    "ReadThisAccountsSecrets",
+                    ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    [f"arn:{config.partition}:secretsmanager:{config.region}:{self._account_id}:secret:*"],
+                    principal={"AWS": f"arn:{config.partition}:iam::{self._account_id}:root"},
+                )
+            ),
             tags={"Name": group_name},
         )
         return group

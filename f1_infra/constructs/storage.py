@@ -467,7 +467,10 @@ class Storage(Construct):
             self,
             "replication_role",
             name=f"{prefix}-s3-replication",
-            assume_role_policy=service_trust_policy("s3.amazonaws.com"),
+            # Only S3 acting for this account's buckets (confused-deputy protection, S3 user guide).
+            assume_role_policy=service_trust_policy(
+                "s3.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account_id}}
+            ),
         )
         IamRolePolicy(self, "replication_policy", role=role.id, name="replicate", policy=policy_document(*statements))
 
