@@ -12,9 +12,10 @@ ENV ?=
 DEPLOY_FLAGS ?=
 # Arguments of `make cdktf`, e.g. ARGS=login or ARGS="output prod".
 ARGS ?=
-# The oldest Terraform that runs every stack (S3 native state locking came with 1.10). Synth and
-# test need none; diff and deploy run it.
-TERRAFORM_MIN_VERSION := 1.10.0
+# The oldest Terraform that runs every stack (write-only arguments came with 1.11;
+# f1_infra/rules/backend.py holds Terraform Cloud workspaces to the same). Synth and test need
+# none; diff and deploy run it.
+TERRAFORM_MIN_VERSION := 1.11.0
 TERRAFORM_INSTALL := https://developer.hashicorp.com/terraform/install
 ENV_FILES = $(filter-out %/schema.json,$(wildcard $(or $(ENVS_DIR),envs)/*.json))
 

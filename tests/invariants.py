@@ -10,9 +10,10 @@ from typing import Any
 
 from tests.synth import REFERENCE, Stack
 
-# Addresses inside a Terraform expression: resources, data sources, variables, locals.
+# Addresses inside a Terraform expression: resources, data sources, ephemeral resources,
+# variables, locals.
 ADDRESS = re.compile(
-    r"\b(?:data\.[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+|var\.[A-Za-z0-9_-]+|local\.[A-Za-z0-9_-]+"
+    r"\b(?:(?:data|ephemeral)\.[a-z][a-z0-9_]*\.[A-Za-z0-9_-]+|var\.[A-Za-z0-9_-]+|local\.[A-Za-z0-9_-]+"
     r"|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][A-Za-z0-9_-]*)"
 )
 SECRET_KEY = re.compile(r"password|secret|token|private_key|access_key|auth", re.IGNORECASE)
@@ -41,6 +42,7 @@ def declared(stack: Stack) -> set[str]:
     doc = stack.doc
     names = {f"{t}.{n}" for t, items in doc.get("resource", {}).items() for n in items}
     names |= {f"data.{t}.{n}" for t, items in doc.get("data", {}).items() for n in items}
+    names |= {f"ephemeral.{t}.{n}" for t, items in doc.get("ephemeral", {}).items() for n in items}
     names |= {f"var.{n}" for n in doc.get("variable", {})}
     names |= {f"local.{n}" for n in doc.get("locals", {})}
     return names
@@ -58,12 +60,21 @@ def dangling_references(stack: Stack) -> list[str]:
     return dangling
 
 
+def _computed(value: str) -> bool:
+    """One Terraform expression that refers to something (a write-only argument may wrap the
+    reference, as in jsonencode({...}))."""
+    if REFERENCE.fullmatch(value):
+        return True
+    inner = value[2:-1]
+    return value.startswith("${") and value.endswith("}") and "${" not in inner and bool(ADDRESS.search(inner))
+
+
 def literal_secrets(stack: Stack) -> list[str]:
     found = []
     for path, value in walk(stack.doc):
         key = path.rsplit("/", 1)[-1]
         secret_key = SECRET_KEY.search(key) and not SECRET_KEY_ALLOWED.search(key)
-        if secret_key and isinstance(value, str) and value and not REFERENCE.fullmatch(value):
+        if secret_key and isinstance(value, str) and value and not _computed(value):
             found.append(f"{path} holds a literal value; secrets must come from references")
     found += [f"literal credential {m}" for m in LITERAL_SECRET.findall(json.dumps(stack.doc))]
     return found

@@ -104,6 +104,12 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("organization characters", cloud(organization="f1.analytics"), "/backend/organization", "not in the expected"),
     ("project length", cloud(project="p" * 41), "/backend/project", "has 41 characters; must have at most 40"),
     ("terraform version", cloud(terraform_version="latest"), "/backend/terraform_version", "not in the expected"),
+    (
+        "terraform without write-only arguments",
+        cloud(terraform_version="1.10.5"),
+        "/backend/terraform_version",
+        "is 1.10.5; the stacks need Terraform 1.11.0 or later",
+    ),
     ("hostname", cloud(hostname="https://app.terraform.io"), "/backend/hostname", "not in the expected form"),
     ("s3 without bucket", s3(bucket=None), "/backend/bucket", "required setting is missing. Name of the existing"),
     ("s3 without region", s3(region=None), "/backend/region", "required setting is missing"),

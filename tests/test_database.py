@@ -59,16 +59,36 @@ def test_engine_storage_and_encryption(stack: Stack) -> None:
     assert db["ca_cert_identifier"] == "rds-ca-rsa2048-g1"
 
 
-def test_master_password_is_managed_by_rds_with_our_key(stack: Stack) -> None:
+def test_master_password_never_reaches_state_or_plan(stack: Stack, config: EnvironmentConfig) -> None:
+    """Rule 23: no manage_master_user_password (RDS refuses read replicas of such a source); the
+    password is an ephemeral value sent only to write-only arguments."""
     db = primary(stack)
-    assert db["manage_master_user_password"] is True
-    assert db["master_user_secret_kms_key_id"] == stack.ref(*KEY_ARN)
+    ephemeral = "${ephemeral.random_password.database_master_password.result}"
+    assert "manage_master_user_password" not in db
     assert "password" not in db
-    assert "password_wo" not in db
+    assert db["password_wo"] == ephemeral
+    assert db["password_wo_version"] == config.database.master_password_version
+    generator = stack.doc["ephemeral"]["random_password"]["database_master_password"]
+    assert generator["length"] >= 32
+    # RDS refuses / @ " and spaces in a master password (rule 17).
+    assert not set('/@" ') & set(generator["override_special"])
     assert db["username"] == "f1_master"
     assert db["db_name"] == "f1_analytics"
+
+    secret = stack.resource("aws_secretsmanager_secret", "database/master_secret")
+    assert secret["kms_key_id"] == stack.ref(*KEY_ARN)
+    assert secret["name_prefix"] == f"f1-analytics-{stack.name}-postgres-master-"
+    assert secret["recovery_window_in_days"] == config.database.master_secret_recovery_days
+    value = stack.resource("aws_secretsmanager_secret_version", "database/master_secret_value")
+    assert value["secret_id"] == stack.ref("aws_secretsmanager_secret", "database/master_secret")
+    assert "secret_string" not in value
+    assert value["secret_string_wo"] == (
+        '${jsonencode({username = "f1_master", password = ephemeral.random_password.database_master_password.result})}'
+    )
+    # One version for both: a rotation writes the new password to the database and the secret.
+    assert value["secret_string_wo_version"] == db["password_wo_version"]
     output = stack.doc["output"]["database_master_secret_arn"]
-    assert output["value"] == "${" + stack.address(INSTANCE, "database/instance") + ".master_user_secret[0].secret_arn}"
+    assert output["value"] == stack.ref("aws_secretsmanager_secret", "database/master_secret", "arn")
     assert stack.doc["output"]["database_endpoint"]["value"] == stack.ref(INSTANCE, "database/instance", "address")
 
 
@@ -197,7 +217,7 @@ def test_no_replica_lag_alarm_without_replicas(stacks: dict[str, Stack]) -> None
 
 def test_proxy_requires_tls_and_reads_only_the_master_secret(stacks: dict[str, Stack]) -> None:
     stack = stacks["prod"]
-    secret = "${" + stack.address(INSTANCE, "database/instance") + ".master_user_secret[0].secret_arn}"
+    secret = stack.ref("aws_secretsmanager_secret", "database/master_secret", "arn")
     proxy = stack.resource("aws_db_proxy", "database/proxy")
     assert proxy["name"] == "f1-analytics-prod-postgres"
     assert proxy["engine_family"] == "POSTGRESQL"

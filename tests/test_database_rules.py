@@ -15,6 +15,13 @@ def db(*keys: str, value: object) -> Mutation:
 
 CASES: list[tuple[str, str, Mutation, str, str]] = [
     (
+        "master secret recovery of 3 days",
+        "dev",
+        db("master_secret_recovery_days", value=3),
+        "/database/master_secret_recovery_days",
+        "is 3; Secrets Manager accepts 0 (delete at once) or 7 to 30 days",
+    ),
+    (
         "pi retention",
         "dev",
         db("performance_insights_retention_days", value=30),

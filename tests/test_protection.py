@@ -71,13 +71,16 @@ def test_versioning_keeps_overwritten_objects(stack: Stack) -> None:
 
 
 def test_secrets_can_be_recovered_after_deletion(stack: Stack, config: EnvironmentConfig) -> None:
-    secrets = stack.resources("aws_secretsmanager_secret")
-    assert secrets  # the cache AUTH token; RDS keeps the master password in a secret of its own
-    for name, secret in secrets.items():
-        window = secret.get("recovery_window_in_days", 30)
-        assert window == config.cache.auth_secret_recovery_days, name
+    windows = {
+        "cache/auth_secret": config.cache.auth_secret_recovery_days,
+        "database/master_secret": config.database.master_secret_recovery_days,
+    }
+    assert stack.count("aws_secretsmanager_secret") == len(windows)
+    for path, days in windows.items():
+        window = stack.resource("aws_secretsmanager_secret", path).get("recovery_window_in_days", 30)
+        assert window == days, path
         if config.production:
-            assert window >= 7, name
+            assert window >= 7, path
 
 
 def test_cluster_deletion_protection_follows_the_file(stack: Stack, config: EnvironmentConfig) -> None:

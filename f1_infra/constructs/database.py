@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
@@ -16,6 +16,8 @@ from cdktf_cdktf_provider_aws.db_proxy_target import DbProxyTarget
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
@@ -26,6 +28,11 @@ from f1_infra.iam import policy_document, service_trust_policy, statement
 from f1_infra.rules.database import final_snapshot_identifier, identifier
 from f1_infra.settings.environment import EnvironmentConfig
 
+MASTER_PASSWORD_RESOURCE = "database_master_password"
+MASTER_PASSWORD = f"${{ephemeral.random_password.{MASTER_PASSWORD_RESOURCE}.result}}"
+MASTER_PASSWORD_LENGTH = 40
+# RDS refuses / @ " and spaces in a master password (rule 17).
+MASTER_PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?"
 PORT = 5432
 HTTPS = 443
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -194,6 +201,7 @@ class Database(Construct):
                 for log in LOG_EXPORTS
             ]
 
+        master_secret = self._master_secret(config, name, kms_key_arn)
         primary = DbInstance(
             self,
             "instance",
@@ -205,8 +213,11 @@ class Database(Construct):
             allocated_storage=db.allocated_storage_gb,
             db_name=db.database_name,
             username=db.username,
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=kms_key_arn,
+            # Not manage_master_user_password: RDS refuses read replicas of an instance whose
+            # password it manages in Secrets Manager (rule 23). Write-only: the password reaches
+            # RDS at apply time and stays out of the state and the plan (docs/decisions.md).
+            password_wo=MASTER_PASSWORD,
+            password_wo_version=db.master_password_version,
             kms_key_id=kms_key_arn,
             db_subnet_group_name=network.db_subnet_group_name,
             multi_az=db.multi_az,
@@ -244,7 +255,7 @@ class Database(Construct):
         self.proxy_endpoint: str | None = None
         if proxy_group is not None:
             self.proxy_endpoint = self._proxy(
-                config, name, kms_key_arn, network, proxy_group, security_group.id, allowed, primary
+                config, name, kms_key_arn, network, proxy_group, security_group.id, allowed, primary, master_secret.arn
             )
 
         alarms = self._alarms(config, name, alerts_topic_arn, primary.identifier)
@@ -271,8 +282,37 @@ class Database(Construct):
         self.endpoint: str = primary.address
         self.port: int = PORT
         self.security_group_id: str = security_group.id
-        self.master_secret_arn: str = primary.master_user_secret.get(0).secret_arn
+        self.master_secret_arn: str = master_secret.arn
         self.critical_alarm_names: list[str] = alarms
+
+    def _master_secret(self, config: EnvironmentConfig, name: str, kms_key_arn: str) -> SecretsmanagerSecret:
+        """The master user's secret, in the shape RDS Proxy reads (username, password). The
+        password is an ephemeral value, generated at each apply and sent only to write-only
+        arguments, so neither the state nor the plan holds it; the version decides when the
+        secret and the database take a new one."""
+        db = config.database
+        # cdktf 0.21 has no construct for ephemeral resources: the block is added to the stack's
+        # JSON as Terraform writes it (Terraform >= 1.10, random provider >= 3.7.1).
+        TerraformStack.of(self).add_override(
+            f"ephemeral.random_password.{MASTER_PASSWORD_RESOURCE}",
+            {"length": MASTER_PASSWORD_LENGTH, "special": True, "override_special": MASTER_PASSWORD_SPECIALS},
+        )
+        secret = SecretsmanagerSecret(
+            self,
+            "master_secret",
+            name_prefix=f"{name}-master-",
+            description=f"Master user of the {name} PostgreSQL instance, read by its RDS Proxy",
+            kms_key_id=kms_key_arn,
+            recovery_window_in_days=db.master_secret_recovery_days,
+        )
+        SecretsmanagerSecretVersion(
+            self,
+            "master_secret_value",
+            secret_id=secret.id,
+            secret_string_wo=f'${{jsonencode({{username = "{db.username}", password = {MASTER_PASSWORD[2:-1]}}})}}',
+            secret_string_wo_version=db.master_password_version,
+        )
+        return secret
 
     def _proxy(
         self,
@@ -284,9 +324,9 @@ class Database(Construct):
         database_group_id: str,
         allowed: list[str],
         primary: DbInstance,
+        secret_arn: str,
     ) -> str:
         proxy = config.database.proxy
-        secret_arn = primary.master_user_secret.get(0).secret_arn
         endpoint_group = self._secrets_endpoint(config, name, network, proxy_group, allowed)
         for rule_id, port, peer, description in (
             ("proxy_to_database", PORT, database_group_id, "RDS Proxy to PostgreSQL"),

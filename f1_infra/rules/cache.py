@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from f1_infra.problems import pointer
 from f1_infra.rules import windows
-from f1_infra.rules.names import identifier_problem
+from f1_infra.rules.names import identifier_problem, secret_recovery_problem
 from f1_infra.settings.environment import EnvironmentConfig
 
 # Versions creatable per engine, major.minor (rule 15: Redis OSS stops at 7.1).
@@ -18,7 +18,6 @@ AUTH_TOKEN_MIN, AUTH_TOKEN_MAX = 16, 128
 REPLICATION_GROUP_ID_MAX = 40
 SNAPSHOT_NAME_MAX = 255
 MIN_WINDOW_MINUTES = 60
-SECRET_RECOVERY_MIN = 7
 
 
 def replication_group_id(config: EnvironmentConfig) -> str:
@@ -63,11 +62,9 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
             at("auth_token_length"),
             f"is {cache.auth_token_length}; an AUTH token has {AUTH_TOKEN_MIN} to {AUTH_TOKEN_MAX} characters",
         )
-    if 0 < cache.auth_secret_recovery_days < SECRET_RECOVERY_MIN:
-        yield (
-            at("auth_secret_recovery_days"),
-            f"is {cache.auth_secret_recovery_days}; Secrets Manager accepts 0 (delete at once) or 7 to 30 days",
-        )
+    problem = secret_recovery_problem(cache.auth_secret_recovery_days)
+    if problem:
+        yield at("auth_secret_recovery_days"), problem
 
     problem = identifier_problem(replication_group_id(config), REPLICATION_GROUP_ID_MAX, "replication group id")
     if problem:

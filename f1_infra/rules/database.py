@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from f1_infra.problems import pointer
 from f1_infra.rules import windows
-from f1_infra.rules.names import identifier_problem
+from f1_infra.rules.names import identifier_problem, secret_recovery_problem
 from f1_infra.settings.environment import EnvironmentConfig
 
 # Major versions RDS creates, as last checked against AWS's RDS for PostgreSQL release calendar on
@@ -43,6 +43,9 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
             f"PostgreSQL {db.engine_version!r} is not a major version RDS creates with a postgres parameter group "
             f"family here; use one of {', '.join(SUPPORTED_MAJOR_VERSIONS)} (major only, never a minor like 15.4)",
         )
+    problem = secret_recovery_problem(db.master_secret_recovery_days)
+    if problem:
+        yield at("master_secret_recovery_days"), problem
     if not USERNAME.match(db.username):
         yield at("username"), f"{db.username!r} must be a letter followed by up to 62 letters, digits or underscores"
     elif db.username.lower() in RESERVED_USERNAMES:

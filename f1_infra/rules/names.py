@@ -52,3 +52,13 @@ def bucket_name_problems(name: str) -> Iterator[str]:
     for suffix in BUCKET_FORBIDDEN_SUFFIXES:
         if name.endswith(suffix):
             yield f"ends with {suffix!r}, a suffix S3 reserves"
+
+
+SECRET_RECOVERY_MIN = 7
+
+
+def secret_recovery_problem(days: int) -> str | None:
+    """Why Secrets Manager would refuse a deleted secret's recovery window, or None."""
+    if 0 < days < SECRET_RECOVERY_MIN:
+        return f"is {days}; Secrets Manager accepts 0 (delete at once) or {SECRET_RECOVERY_MIN} to 30 days"
+    return None

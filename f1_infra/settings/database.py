@@ -95,7 +95,21 @@ class DatabaseConfig(Setting):
     username: str = Field(
         "f1_master",
         description="Master user name: a letter, then letters, digits or underscores, at most 63 characters; not a "
-        "name PostgreSQL on RDS reserves. Its password is generated and kept by RDS in Secrets Manager.",
+        "name PostgreSQL on RDS reserves. Its password is generated at apply time and kept only in the master "
+        "secret (Secrets Manager): never in the Terraform state or plan.",
+    )
+    master_password_version: int = Field(
+        1,
+        ge=1,
+        description="Raise by one to rotate the master password: the next apply generates a new one and writes it "
+        "to the database and to the master secret together (Terraform 1.11 write-only arguments).",
+    )
+    master_secret_recovery_days: int = Field(
+        30,
+        ge=0,
+        le=30,
+        description="Days a deleted master secret can still be restored: 0 (deleted at once, so the environment "
+        "can be destroyed and recreated) or 7 to 30.",
     )
     database_name: str = Field(
         "f1_analytics",
