@@ -137,6 +137,12 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "mixes architectures (m5.large (x86_64), m6g.large (arm64)); a node group runs one AMI",
     ),
     (
+        "graviton 1 mixed with x86",
+        group("general", instance_types=["a1.large", "m5.large"]),
+        "/cluster/node_groups/general/instance_types",
+        "mixes architectures (a1.large (arm64), m5.large (x86_64))",
+    ),
+    (
         "node group name too long for the prefix",
         set_at(
             "cluster",
@@ -266,6 +272,8 @@ def test_the_version_table_is_dated_and_consistent() -> None:
         ("g5g.xlarge", "arm64"),
         ("m7i-flex.large", "x86_64"),
         ("inf2.xlarge", "x86_64"),
+        ("a1.large", "arm64"),
+        ("a1.metal", "arm64"),
     ],
 )
 def test_architecture_of_instance_types(instance_type: str, arch: str) -> None:

@@ -45,6 +45,8 @@ REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
 NODE_GROUP_PREFIX_MAX = 37
 # Graviton instance families carry a "g" among the attribute letters after the generation digit
 # (m7g, c6gn, r8gd, t4g, g5g); the leading "g" of GPU families (g5, g6e) is the class, not arm64.
+# The first Graviton family, a1, predates that naming and has no such letter.
+ARM_CLASSES = ("a",)
 INSTANCE_TYPE = re.compile(r"^(?P<cls>[a-z]+?)(?P<gen>[0-9]+)(?P<attrs>[a-z-]*)\.(?P<size>[a-z0-9]+)$")
 
 
@@ -55,7 +57,7 @@ def today() -> datetime.date:
 
 def architecture(instance_type: str) -> str:
     match = INSTANCE_TYPE.match(instance_type)
-    return "arm64" if match and "g" in match["attrs"] else "x86_64"
+    return "arm64" if match and ("g" in match["attrs"] or match["cls"] in ARM_CLASSES) else "x86_64"
 
 
 def node_group_prefix(config: EnvironmentConfig, name: str) -> str:
