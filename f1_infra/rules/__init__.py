@@ -3,6 +3,9 @@
 Each module of this package checks one part of an environment and yields (JSON pointer,
 message) pairs; the message says what is wrong and what AWS allows. The rule numbers in
 comments refer to docs/aws-rules.md.
+
+Warnings are findings that AWS still applies but an operator should act on (a cost, a deadline):
+they are printed, never refused.
 """
 
 from collections.abc import Callable, Iterator
@@ -27,4 +30,12 @@ CHECKS: tuple[Check, ...] = (
 
 def check(config: EnvironmentConfig) -> Iterator[Finding]:
     for rule_set in CHECKS:
+        yield from rule_set(config)
+
+
+WARNINGS: tuple[Check, ...] = (cluster.warnings,)
+
+
+def warn(config: EnvironmentConfig) -> Iterator[Finding]:
+    for rule_set in WARNINGS:
         yield from rule_set(config)
