@@ -3,10 +3,12 @@ docs/aws-rules.md)."""
 
 import ipaddress
 import itertools
+from pathlib import Path
 
 import pytest
 
 from f1_infra.settings.network import COMPUTED_LAYOUT_MAX_PREFIX, compute_subnet_layout
+from tests.envfiles import problems, set_at
 
 # A load balancer needs a /27 or larger subnet with 8 free addresses (AWS reserves 5 per subnet).
 ALB_MAX_PREFIX = 27
@@ -44,3 +46,19 @@ def test_the_layout_of_a_slash_16_vpc_is_unchanged() -> None:
     assert layout.public == ("10.2.128.0/24", "10.2.129.0/24", "10.2.130.0/24")
     assert layout.database == ("10.2.144.0/24", "10.2.145.0/24", "10.2.146.0/24")
     assert layout.private == ("10.2.0.0/19", "10.2.32.0/19", "10.2.64.0/19")
+
+
+def test_a_listed_public_subnet_too_small_for_the_load_balancer_is_refused(tmp_path: Path) -> None:
+    subnets = {
+        "public": ["10.0.128.0/28", "10.0.129.0/27", "10.0.130.0/24"],
+        "private": ["10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"],
+        "database": ["10.0.144.0/28", "10.0.145.0/28", "10.0.146.0/28"],
+    }
+    found = problems(tmp_path, set_at("network", "subnets", value=subnets))
+    assert found == [
+        (
+            "/network/subnets/public/0",
+            "10.0.128.0/28 is too small for the load balancer, which needs a /27 or larger public subnet with at "
+            "least 8 free addresses",
+        )
+    ]
