@@ -10,7 +10,7 @@ they are printed, never refused.
 
 from collections.abc import Callable, Iterator
 
-from f1_infra.rules import backend, cache, cluster, database, general, monitoring, network, storage
+from f1_infra.rules import backend, cache, catalog, cluster, database, general, monitoring, network, storage
 from f1_infra.settings.environment import EnvironmentConfig
 
 Finding = tuple[str, str]
@@ -20,6 +20,7 @@ CHECKS: tuple[Check, ...] = (
     general.check,
     backend.check,
     network.check,
+    catalog.check,
     cluster.check,
     database.check,
     cache.check,
@@ -33,7 +34,7 @@ def check(config: EnvironmentConfig) -> Iterator[Finding]:
         yield from rule_set(config)
 
 
-WARNINGS: tuple[Check, ...] = (cluster.warnings,)
+WARNINGS: tuple[Check, ...] = (catalog.warnings, cluster.warnings)
 
 
 def warn(config: EnvironmentConfig) -> Iterator[Finding]:
