@@ -6,9 +6,9 @@
 workspace) before the environment's first apply; see f1_infra/preflight.py.
 
 validate exits 0 when every file is valid, 2 when any is not (each problem on stderr), so it
-works as a pre-commit hook. docs --check exits 1 when a generated document is out of date.
-preflight exits 0 when every check passes, 1 when any fails, 2 on an invalid file or without
-usable AWS credentials.
+works as a pre-commit hook; warnings go to stderr too, prefixed "warning: ", and do not fail it.
+docs --check exits 1 when a generated document is out of date. preflight exits 0 when every
+check passes, 1 when any fails, 2 on an invalid file or without usable AWS credentials.
 """
 
 import argparse
@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from f1_infra.config import environments_dir, load_environments, load_files, report
+from f1_infra.config import environments_dir, load_environments, load_files, report, report_warnings, warnings
 from f1_infra.problems import ConfigError
 
 
@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         report(exc, sys.stderr)
         return 2
+    report_warnings(warnings(configs), sys.stderr)
     for config in configs:
         print(f"{config.source}: valid")
     return 0

@@ -3,7 +3,8 @@
 This is the only module that reads files or environment variables. It validates each file
 against the schema generated from the settings (f1_infra.settings), builds the settings, then
 runs the AWS rules (f1_infra.rules). It either returns valid settings for every environment
-file or raises ConfigError with every problem of every file.
+file or raises ConfigError with every problem of every file. Warnings (`warnings`) are asked for
+separately, on valid settings, and never stop anything.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from f1_infra.problems import ConfigError, Problem, pointer
-from f1_infra.rules import check
+from f1_infra.rules import check, warn
 from f1_infra.settings import environment
 from f1_infra.settings import schema as settings_schema
 from f1_infra.settings.environment import EnvironmentConfig
@@ -326,6 +327,16 @@ def report(error: ConfigError, stream: typing.TextIO) -> None:
     for problem in error.problems:
         print(problem, file=stream)
     print(f"{len(error.problems)} problem(s) found; nothing was synthesized.", file=stream)
+
+
+def warnings(configs: Iterable[EnvironmentConfig]) -> list[Problem]:
+    """What valid environment files should still change, e.g. a Kubernetes version in extended support."""
+    return [Problem(c.source, where, message) for c in configs for where, message in warn(c)]
+
+
+def report_warnings(found: Iterable[Problem], stream: typing.TextIO) -> None:
+    for problem in found:
+        print(f"warning: {problem}", file=stream)
 
 
 def environments_dir() -> Path:

@@ -2,17 +2,24 @@
 
 import datetime
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from f1_infra.config import load_environment
+from f1_infra import __main__ as cli
+from f1_infra.config import DEFAULT_ENVS_DIR, environment_files, load_environment, warnings
 from f1_infra.problems import ConfigError
+from f1_infra.rules import check
 from f1_infra.rules import cluster as rules
+from f1_infra.settings.environment import EnvironmentConfig
 from tests.envfiles import Mutation, combine, findings, problems, set_at, shipped
 
 TODAY = datetime.date(2026, 11, 26)
+SHIPPED = [p.stem for p in environment_files(DEFAULT_ENVS_DIR)]
+SUGGESTED = re.compile(r"e\.g\. '?([0-9]+\.[0-9]+)'?")
 
 
 @pytest.fixture(autouse=True)
@@ -55,14 +62,6 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         set_at("cluster", "kubernetes_version", value="1.40"),
         "/cluster/kubernetes_version",
         "'1.40' is not in the project's EKS version table (as of 2026-11-26:",
-    ),
-    (
-        "extended support without opt-in",
-        set_at("cluster", "kubernetes_version", value="1.33"),
-        "/cluster/kubernetes_version",
-        "Kubernetes 1.33 left EKS standard support on 2026-07-29 and is in extended support until 2027-07-29, "
-        "which costs about 6 times the standard control-plane price per cluster hour; use a version in standard "
-        "support (e.g. 1.35) or accept the cost with cluster/allow_extended_support: true",
     ),
     (
         "public endpoint open to the internet in production",
@@ -135,6 +134,12 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         group("ml_workload", instance_types=["m5.large", "m6g.large"]),
         "/cluster/node_groups/ml_workload/instance_types",
         "mixes architectures (m5.large (x86_64), m6g.large (arm64)); a node group runs one AMI",
+    ),
+    (
+        "graviton 1 mixed with x86",
+        group("general", instance_types=["a1.large", "m5.large"]),
+        "/cluster/node_groups/general/instance_types",
+        "mixes architectures (a1.large (arm64), m5.large (x86_64))",
     ),
     (
         "node group name too long for the prefix",
@@ -235,14 +240,112 @@ def test_valid_settings_are_accepted(tmp_path: Path, mutate: Mutation) -> None:
     accepted(tmp_path, mutate)
 
 
-def test_standard_support_version_turns_into_a_cost_error_when_it_ages(
+def day_after(day: datetime.date) -> datetime.date:
+    return day + datetime.timedelta(days=1)
+
+
+def load_shipped(name: str) -> EnvironmentConfig:
+    return load_environment(DEFAULT_ENVS_DIR / f"{name}.json")
+
+
+def test_past_standard_support_a_shipped_file_warns_of_the_cost_and_is_not_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    day = day_after(rules.KUBERNETES_VERSIONS["1.35"].standard_support_end)
+    monkeypatch.setattr(rules, "today", lambda: day)
+    config = load_shipped("dev")
+    (warning,) = warnings([config])
+    assert warning.pointer == "/cluster/kubernetes_version"
+    assert "Kubernetes 1.35 left EKS standard support on 2027-03-27" in warning.message
+    assert "costs about 6 times the standard control-plane price" in warning.message
+    assert "until 2028-03-27" in warning.message
+
+
+def test_extended_support_without_opt_in_is_a_warning(tmp_path: Path) -> None:
+    data = shipped()
+    data["cluster"]["kubernetes_version"] = "1.33"
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(data))
+    (warning,) = warnings([load_environment(path)])
+    assert (warning.file, warning.pointer) == (str(path), "/cluster/kubernetes_version")
+    assert warning.message == (
+        "Kubernetes 1.33 left EKS standard support on 2026-07-29; with allow_extended_support false EKS upgrades "
+        "the cluster to the next version by itself, and keeping 1.33 (cluster/allow_extended_support: true) costs "
+        "about 6 times the standard control-plane price per cluster hour until 2027-07-29; use a version in "
+        "standard support, e.g. 1.35"
+    )
+
+
+def test_the_opt_in_still_names_the_cost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules, "today", lambda: TODAY)
+    data = shipped()
+    data["cluster"].update(kubernetes_version="1.33", allow_extended_support=True)
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(data))
+    (warning,) = warnings([load_environment(path)])
+    assert warning.message.startswith("Kubernetes 1.33 left EKS standard support on 2026-07-29; the cluster stays on")
+    assert "costs about 6 times" in warning.message
+    assert warning.message.endswith("use a version in standard support, e.g. 1.35")
+
+
+def test_past_extended_support_a_version_is_refused_with_a_version_valid_that_day(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The shipped 1.35 leaves standard support on 2027-03-27: from then on the file must choose.
-    monkeypatch.setattr(rules, "today", lambda: datetime.date(2027, 3, 27))
-    found = problems(tmp_path, lambda data: None)
-    assert [p for p, _ in found] == ["/cluster/kubernetes_version"]
-    assert "Kubernetes 1.35 left EKS standard support on 2027-03-27" in found[0][1]
+    day = day_after(rules.KUBERNETES_VERSIONS["1.32"].extended_support_end)
+    monkeypatch.setattr(rules, "today", lambda: day)
+    found = problems(tmp_path, set_at("cluster", "kubernetes_version", value="1.32"))
+    assert found == [
+        (
+            "/cluster/kubernetes_version",
+            "Kubernetes 1.32 cannot be created: EKS extended support ended on 2027-03-23; "
+            "use a version in standard support, e.g. 1.35",
+        )
+    ]
+    assert day < rules.KUBERNETES_VERSIONS["1.35"].standard_support_end
+
+
+def test_past_the_shipped_versions_extended_end_the_files_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_shipped("prod")
+    day = rules.KUBERNETES_VERSIONS[config.cluster.kubernetes_version].extended_support_end
+    monkeypatch.setattr(rules, "today", lambda: day)
+    (message,) = [m for p, m in check(config) if p == "/cluster/kubernetes_version"]
+    # The table holds no newer version by then: the message says so rather than suggest a refused one.
+    assert "cannot be created" in message
+    assert "no version of the project's EKS version table (as of 2026-11-26) is in standard support" in message
+
+
+def every_day(start: datetime.date, end: datetime.date) -> Iterator[datetime.date]:
+    """start up to, not including, end."""
+    for offset in range((end - start).days):
+        yield start + datetime.timedelta(days=offset)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_no_shipped_file_is_refused_before_its_version_leaves_extended_support(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_shipped(name)
+    end = rules.KUBERNETES_VERSIONS[config.cluster.kubernetes_version].extended_support_end
+    for day in every_day(TODAY, end):
+        monkeypatch.setattr(rules, "today", lambda day=day: day)
+        assert list(check(config)) == [], day
+
+
+def test_a_message_never_suggests_a_version_it_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = min(v.standard_support_end for v in rules.KUBERNETES_VERSIONS.values())
+    last = max(v.extended_support_end for v in rules.KUBERNETES_VERSIONS.values())
+    config = load_shipped("dev")
+    for day in every_day(first - datetime.timedelta(days=30), day_after(last)):
+        monkeypatch.setattr(rules, "today", lambda day=day: day)
+        for version in [*rules.KUBERNETES_VERSIONS, "1.35.1"]:
+            changed = config.model_copy(
+                update={"cluster": config.cluster.model_copy(update={"kubernetes_version": version})}
+            )
+            messages = [m for _, m in rules.check(changed)] + [m for _, m in rules.warnings(changed)]
+            for message in messages:
+                for suggested in SUGGESTED.findall(message):
+                    support = rules.KUBERNETES_VERSIONS[suggested]
+                    assert day < support.standard_support_end, (day, version, message)
 
 
 def test_the_version_table_is_dated_and_consistent() -> None:
@@ -266,6 +369,8 @@ def test_the_version_table_is_dated_and_consistent() -> None:
         ("g5g.xlarge", "arm64"),
         ("m7i-flex.large", "x86_64"),
         ("inf2.xlarge", "x86_64"),
+        ("a1.large", "arm64"),
+        ("a1.metal", "arm64"),
     ],
 )
 def test_architecture_of_instance_types(instance_type: str, arch: str) -> None:
@@ -280,3 +385,14 @@ def test_the_deploy_role_of_a_cloud_environment_already_has_access(tmp_path: Pat
         f"{deploy_role!r} is the Terraform Cloud deploy role, which creates the cluster and so already gets "
         "cluster-admin access (bootstrap_cluster_creator_admin_permissions); remove it",
     ) in found
+
+
+def test_validate_prints_warnings_and_still_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = shipped()
+    data["cluster"]["kubernetes_version"] = "1.33"
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(data))
+    assert cli.main(["validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"{path}: valid\n"
+    assert err.startswith(f"warning: {path}: /cluster/kubernetes_version: Kubernetes 1.33 left EKS standard support")

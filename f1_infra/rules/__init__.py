@@ -3,11 +3,14 @@
 Each module of this package checks one part of an environment and yields (JSON pointer,
 message) pairs; the message says what is wrong and what AWS allows. The rule numbers in
 comments refer to docs/aws-rules.md.
+
+Warnings are findings that AWS still applies but an operator should act on (a cost, a deadline):
+they are printed, never refused.
 """
 
 from collections.abc import Callable, Iterator
 
-from f1_infra.rules import backend, cache, cluster, database, general, monitoring, network, storage
+from f1_infra.rules import backend, cache, catalog, cluster, database, general, monitoring, network, production, storage
 from f1_infra.settings.environment import EnvironmentConfig
 
 Finding = tuple[str, str]
@@ -17,14 +20,24 @@ CHECKS: tuple[Check, ...] = (
     general.check,
     backend.check,
     network.check,
+    catalog.check,
     cluster.check,
     database.check,
     cache.check,
     storage.check,
     monitoring.check,
+    production.check,
 )
 
 
 def check(config: EnvironmentConfig) -> Iterator[Finding]:
     for rule_set in CHECKS:
+        yield from rule_set(config)
+
+
+WARNINGS: tuple[Check, ...] = (catalog.warnings, cluster.warnings)
+
+
+def warn(config: EnvironmentConfig) -> Iterator[Finding]:
+    for rule_set in WARNINGS:
         yield from rule_set(config)

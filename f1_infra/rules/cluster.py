@@ -45,17 +45,19 @@ REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
 NODE_GROUP_PREFIX_MAX = 37
 # Graviton instance families carry a "g" among the attribute letters after the generation digit
 # (m7g, c6gn, r8gd, t4g, g5g); the leading "g" of GPU families (g5, g6e) is the class, not arm64.
+# The first Graviton family, a1, predates that naming and has no such letter.
+ARM_CLASSES = ("a",)
 INSTANCE_TYPE = re.compile(r"^(?P<cls>[a-z]+?)(?P<gen>[0-9]+)(?P<attrs>[a-z-]*)\.(?P<size>[a-z0-9]+)$")
 
 
 def today() -> datetime.date:
-    """The date versions are judged by (tests pin it)."""
+    """The date versions are judged by (tests replace it to judge other dates)."""
     return datetime.date.today()
 
 
 def architecture(instance_type: str) -> str:
     match = INSTANCE_TYPE.match(instance_type)
-    return "arm64" if match and "g" in match["attrs"] else "x86_64"
+    return "arm64" if match and ("g" in match["attrs"] or match["cls"] in ARM_CLASSES) else "x86_64"
 
 
 def node_group_prefix(config: EnvironmentConfig, name: str) -> str:
@@ -83,7 +85,7 @@ def _version(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
     if not MINOR_VERSION.match(version):
         patch = PATCH_VERSION.match(version)
         hint = f"write {patch[1]!r}: " if patch else ""
-        yield where, f"{version!r} is not a Kubernetes minor version; {hint}EKS takes major.minor only, e.g. '1.35'"
+        yield where, f"{version!r} is not a Kubernetes minor version; {hint}EKS takes major.minor only{_example(now)}"
         return
     known = KUBERNETES_VERSIONS.get(version)
     if known is None:
@@ -98,19 +100,55 @@ def _version(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
         yield (
             where,
             f"Kubernetes {version} cannot be created: EKS extended support ended on {known.extended_support_end}; "
-            f"use a version in standard support, e.g. {_newest()}",
+            f"{_use_standard(now)}",
         )
-    elif now >= known.standard_support_end and not config.cluster.allow_extended_support:
+
+
+def warnings(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
+    """What costs money or changes by itself but still applies: a version in extended support. It
+    is not refused, so that a shipped file keeps working until its version really goes away."""
+    version, now = config.cluster.kubernetes_version, today()
+    known = KUBERNETES_VERSIONS.get(version)
+    if known is None or not known.standard_support_end <= now < known.extended_support_end:
+        return
+    where = pointer("cluster", "kubernetes_version")
+    left = f"Kubernetes {version} left EKS standard support on {known.standard_support_end}"
+    if config.cluster.allow_extended_support:
         yield (
             where,
-            f"Kubernetes {version} left EKS standard support on {known.standard_support_end} and is in extended "
-            f"support until {known.extended_support_end}, which costs {EXTENDED_SUPPORT_COST}; use a version in "
-            f"standard support (e.g. {_newest()}) or accept the cost with cluster/allow_extended_support: true",
+            f"{left}; the cluster stays on it in extended support, which costs {EXTENDED_SUPPORT_COST}, "
+            f"until {known.extended_support_end}, when it can no longer be created; {_use_standard(now)}",
+        )
+    else:
+        # The cluster's upgrade policy is STANDARD: EKS upgrades it by itself, on its own schedule.
+        yield (
+            where,
+            f"{left}; with allow_extended_support false EKS upgrades the cluster to the next version by itself, "
+            f"and keeping {version} (cluster/allow_extended_support: true) costs {EXTENDED_SUPPORT_COST} until "
+            f"{known.extended_support_end}; {_use_standard(now)}",
         )
 
 
-def _newest() -> str:
-    return max(KUBERNETES_VERSIONS, key=lambda v: tuple(int(p) for p in v.split(".")))
+def in_standard_support(on: datetime.date) -> list[str]:
+    """The versions of the table in standard support on a date, newest first."""
+    current = [v for v, support in KUBERNETES_VERSIONS.items() if on < support.standard_support_end]
+    return sorted(current, key=lambda v: tuple(int(p) for p in v.split(".")), reverse=True)
+
+
+def _use_standard(on: datetime.date) -> str:
+    current = in_standard_support(on)
+    if current:
+        return f"use a version in standard support, e.g. {current[0]}"
+    return (
+        f"no version of the project's EKS version table (as of {KUBERNETES_VERSIONS_AS_OF}) is in standard "
+        f"support on {on}; add the versions EKS released since, with their support dates, to "
+        "f1_infra/rules/cluster.py"
+    )
+
+
+def _example(on: datetime.date) -> str:
+    current = in_standard_support(on)
+    return f", e.g. {current[0]!r}" if current else ""
 
 
 def _endpoint(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:

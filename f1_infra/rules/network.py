@@ -9,6 +9,8 @@ from f1_infra.settings.network import COMPUTED_LAYOUT_MAX_PREFIX
 
 # AWS accepts VPC and subnet blocks from /16 to /28.
 AWS_MIN_PREFIX, AWS_MAX_PREFIX = 16, 28
+# The load balancer lives in the public subnets and needs /27 or larger (rule 48).
+ALB_SUBNET_MAX_PREFIX = 27
 
 
 def _parse(value: str) -> tuple[ipaddress.IPv4Network | None, str]:
@@ -63,6 +65,12 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
                 continue
             if not AWS_MIN_PREFIX <= subnet.prefixlen <= AWS_MAX_PREFIX:
                 yield where, f"/{subnet.prefixlen} is not allowed; AWS subnets are /16 to /28"
+            elif tier == "public" and subnet.prefixlen > ALB_SUBNET_MAX_PREFIX:
+                yield (
+                    where,
+                    f"{subnet} is too small for the load balancer, which needs a /{ALB_SUBNET_MAX_PREFIX} or larger "
+                    "public subnet with at least 8 free addresses",
+                )
             if not subnet.subnet_of(vpc):
                 yield where, f"{subnet} is outside the VPC {vpc}; subnets must lie inside vpc_cidr"
             for other, other_where in seen:

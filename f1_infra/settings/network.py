@@ -12,8 +12,11 @@ from f1_infra.settings.base import UNIQUE, Cidr, LogRetentionDays, Setting
 
 # Private subnets hold EKS nodes and, with the VPC CNI, every pod IP: each gets 1/8 of the VPC.
 # Public and database subnets need few addresses: 1/256 each, carved from the fifth eighth.
+# Public subnets hold the load balancer, which needs a /27 or larger (rule 48 of docs/aws-rules.md):
+# below a /19 VPC they stay /27 and take more of the 1/16 reserved for them before the database tier.
 PRIVATE_NEW_BITS = 3
 SMALL_NEW_BITS = 8
+PUBLIC_MAX_PREFIX = 27
 PUBLIC_FIRST_INDEX = 128
 DATABASE_FIRST_INDEX = 144
 COMPUTED_LAYOUT_MAX_PREFIX = 20
@@ -58,7 +61,8 @@ class NetworkConfig(Setting):
         None,
         description="Explicit subnet CIDRs, one per availability zone in each tier, in the order of "
         "availability_zones. Leave out to compute them from vpc_cidr: private subnets take one eighth of the VPC "
-        "each (room for EKS pod IPs), public and database subnets 1/256 each.",
+        "each (room for EKS pod IPs), public and database subnets 1/256 each (public ones at least /27, which a "
+        "load balancer needs).",
     )
     nat_gateways: Literal["one_per_az", "single"] = Field(
         "one_per_az",
@@ -79,8 +83,10 @@ def compute_subnet_layout(vpc_cidr: str, zones: int) -> SubnetLayout:
     vpc = ipaddress.ip_network(vpc_cidr)
     private = list(vpc.subnets(new_prefix=vpc.prefixlen + PRIVATE_NEW_BITS))
     small = list(vpc.subnets(new_prefix=vpc.prefixlen + SMALL_NEW_BITS))
+    public_area = ipaddress.ip_network(f"{small[PUBLIC_FIRST_INDEX].network_address}/{vpc.prefixlen + 4}")
+    public = list(public_area.subnets(new_prefix=min(vpc.prefixlen + SMALL_NEW_BITS, PUBLIC_MAX_PREFIX)))
     return SubnetLayout(
-        public=tuple(str(small[PUBLIC_FIRST_INDEX + i]) for i in range(zones)),
+        public=tuple(str(public[i]) for i in range(zones)),
         private=tuple(str(private[i]) for i in range(zones)),
         database=tuple(str(small[DATABASE_FIRST_INDEX + i]) for i in range(zones)),
     )
