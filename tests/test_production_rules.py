@@ -37,6 +37,12 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         f"is 0; a deleted AUTH token secret must stay recoverable at least 7 days {PRODUCTION}",
     ),
     (
+        "master secret deleted at once",
+        set_at("database", "master_secret_recovery_days", value=0),
+        "/database/master_secret_recovery_days",
+        f"is 0; a deleted master secret must stay recoverable at least 7 days {PRODUCTION}",
+    ),
+    (
         "cluster without deletion protection",
         set_at("cluster", "deletion_protection", value=False),
         "/cluster/deletion_protection",
@@ -94,6 +100,7 @@ def test_each_production_rule_reports_pointer_and_message(
     [
         pytest.param(set_at("database", "backup_retention_days", value=7), id="backups of 7 days"),
         pytest.param(set_at("cache", "auth_secret_recovery_days", value=7), id="secret recoverable 7 days"),
+        pytest.param(set_at("database", "master_secret_recovery_days", value=7), id="master secret 7 days"),
         pytest.param(set_at("cache", "snapshot_retention_days", value=1), id="snapshots kept 1 day"),
         pytest.param(set_at("network", "flow_logs", "retention_days", value=365), id="logs kept a year"),
     ],

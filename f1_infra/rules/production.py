@@ -56,6 +56,12 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
             f"is {cache.auth_secret_recovery_days}; a deleted AUTH token secret must stay recoverable at least "
             f"{MIN_SECRET_RECOVERY_DAYS} days {PRODUCTION}",
         )
+    if db.master_secret_recovery_days < MIN_SECRET_RECOVERY_DAYS:
+        yield (
+            pointer("database", "master_secret_recovery_days"),
+            f"is {db.master_secret_recovery_days}; a deleted master secret must stay recoverable at least "
+            f"{MIN_SECRET_RECOVERY_DAYS} days {PRODUCTION}",
+        )
     if not cluster.deletion_protection:
         yield pointer("cluster", "deletion_protection"), f"must be true {PRODUCTION}"
     missing = [t for t in ALL_LOG_TYPES if t not in cluster.log_types]
