@@ -15,6 +15,8 @@ import venv
 from pathlib import Path
 from typing import Any
 
+from f1_infra.rules.backend import TERRAFORM_MIN_VERSION
+
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "migration"
 REQUIREMENTS = HERE / "requirements.txt"
@@ -30,7 +32,10 @@ SYNTH = """
 import importlib, sys
 from f1_infra.config import DEFAULT_ENVS_DIR, load_environments
 framework, which, outdir = sys.argv[1:]
-app = importlib.import_module(framework).App(outdir=outdir)
+# What the CLI hands the app from cdktf.json: the Terraform versions the project targets.
+import json, pathlib
+targets = json.loads(pathlib.Path("cdktf.json").read_text()).get("targetVersions")
+app = importlib.import_module(framework).App(outdir=outdir, context={"targetVersions": targets} if targets else None)
 configs = load_environments(DEFAULT_ENVS_DIR)
 if which == "environments":
     from f1_infra.stack import PlatformStack
@@ -98,7 +103,21 @@ def migrated_copy(destination: Path) -> Path:
     subprocess.run(
         [sys.executable, str(HERE / "rewrite_imports.py"), *REWRITTEN], cwd=destination, check=True, capture_output=True
     )
+    declare_target_versions(destination / "cdktf.json")
     return destination
+
+
+# CDK Terrain checks each feature against the Terraform the project declares it targets (cdktf.json
+# "targetVersions"; undeclared means every release from 1.5.7). The stacks use write-only
+# arguments, so they target what f1_infra/rules/backend.py requires.
+TARGET_VERSIONS = {"terraform": f">={'.'.join(map(str, TERRAFORM_MIN_VERSION))}"}
+
+
+def declare_target_versions(cdktf_json: Path) -> None:
+    """Step 3 of the migration: cdktf.json names the Terraform the stacks need."""
+    settings = json.loads(cdktf_json.read_text())
+    settings["targetVersions"] = TARGET_VERSIONS
+    cdktf_json.write_text(json.dumps(settings, indent=2) + "\n")
 
 
 def environment(extra_path: Path | None = None) -> dict[str, str]:

@@ -63,10 +63,16 @@ def test_master_password_never_reaches_state_or_plan(stack: Stack, config: Envir
     """Rule 23: no manage_master_user_password (RDS refuses read replicas of such a source); the
     password is an ephemeral value sent only to write-only arguments."""
     db = primary(stack)
-    ephemeral = "${ephemeral.random_password.database_master_password.result}"
     assert "manage_master_user_password" not in db
     assert "password" not in db
-    assert db["password_wo"] == ephemeral
+    # The database takes the password back from the secret: the two never disagree, even after an
+    # apply that failed between them.
+    read = stack.doc["ephemeral"]["aws_secretsmanager_secret_version"]["database_master_secret"]
+    assert read["secret_id"] == stack.ref("aws_secretsmanager_secret", "database/master_secret")
+    assert read["depends_on"] == [stack.address("aws_secretsmanager_secret_version", "database/master_secret_value")]
+    assert db["password_wo"] == (
+        "${jsondecode(ephemeral.aws_secretsmanager_secret_version.database_master_secret.secret_string).password}"
+    )
     assert db["password_wo_version"] == config.database.master_password_version
     generator = stack.doc["ephemeral"]["random_password"]["database_master_password"]
     assert generator["length"] >= 32
@@ -224,8 +230,11 @@ def test_proxy_requires_tls_and_reads_only_the_master_secret(stacks: dict[str, S
     assert proxy["require_tls"] is True
     assert proxy["vpc_subnet_ids"] == [stack.ref("aws_subnet", f"network/database_{x}") for x in "abc"]
     assert proxy["vpc_security_group_ids"] == [stack.ref("aws_security_group", "database/proxy_security_group")]
-    # The proxy reads the secret when it is created; the role's policy must exist by then.
-    assert proxy["depends_on"] == [stack.address("aws_iam_role_policy", "database/proxy_policy")]
+    # The proxy reads the secret when it is created; the role's policy and the password must exist.
+    assert proxy["depends_on"] == [
+        stack.address("aws_iam_role_policy", "database/proxy_policy"),
+        stack.address("aws_secretsmanager_secret_version", "database/master_secret_value"),
+    ]
     (auth,) = proxy["auth"]
     assert (auth["auth_scheme"], auth["secret_arn"], auth["iam_auth"]) == ("SECRETS", secret, "REQUIRED")
     assert proxy["role_arn"] == stack.ref("aws_iam_role", "database/proxy_role", "arn")

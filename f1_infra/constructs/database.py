@@ -29,7 +29,13 @@ from f1_infra.rules.database import final_snapshot_identifier, identifier
 from f1_infra.settings.environment import EnvironmentConfig
 
 MASTER_PASSWORD_RESOURCE = "database_master_password"
-MASTER_PASSWORD = f"${{ephemeral.random_password.{MASTER_PASSWORD_RESOURCE}.result}}"
+MASTER_SECRET_READ = "database_master_secret"
+# The generated password goes into the secret; the database takes it back from the secret, so
+# the two hold the same password even when an apply fails between them and is run again.
+GENERATED_PASSWORD = f"ephemeral.random_password.{MASTER_PASSWORD_RESOURCE}.result"
+MASTER_PASSWORD = (
+    f"${{jsondecode(ephemeral.aws_secretsmanager_secret_version.{MASTER_SECRET_READ}.secret_string).password}}"
+)
 MASTER_PASSWORD_LENGTH = 40
 # RDS refuses / @ " and spaces in a master password (rule 17).
 MASTER_PASSWORD_SPECIALS = "!#$%&*()-_=+[]{}<>:?"
@@ -201,7 +207,7 @@ class Database(Construct):
                 for log in LOG_EXPORTS
             ]
 
-        master_secret = self._master_secret(config, name, kms_key_arn)
+        master_secret, master_secret_value = self._master_secret(config, name, kms_key_arn)
         primary = DbInstance(
             self,
             "instance",
@@ -255,7 +261,16 @@ class Database(Construct):
         self.proxy_endpoint: str | None = None
         if proxy_group is not None:
             self.proxy_endpoint = self._proxy(
-                config, name, kms_key_arn, network, proxy_group, security_group.id, allowed, primary, master_secret.arn
+                config,
+                name,
+                kms_key_arn,
+                network,
+                proxy_group,
+                security_group.id,
+                allowed,
+                primary,
+                master_secret.arn,
+                master_secret_value,
             )
 
         alarms = self._alarms(config, name, alerts_topic_arn, primary.identifier)
@@ -285,15 +300,19 @@ class Database(Construct):
         self.master_secret_arn: str = master_secret.arn
         self.critical_alarm_names: list[str] = alarms
 
-    def _master_secret(self, config: EnvironmentConfig, name: str, kms_key_arn: str) -> SecretsmanagerSecret:
+    def _master_secret(
+        self, config: EnvironmentConfig, name: str, kms_key_arn: str
+    ) -> tuple[SecretsmanagerSecret, SecretsmanagerSecretVersion]:
         """The master user's secret, in the shape RDS Proxy reads (username, password). The
-        password is an ephemeral value, generated at each apply and sent only to write-only
+        password is an ephemeral value, generated at each run and sent only to write-only
         arguments, so neither the state nor the plan holds it; the version decides when the
-        secret and the database take a new one."""
+        secret, and then the database, take a new one."""
         db = config.database
-        # cdktf 0.21 has no construct for ephemeral resources: the block is added to the stack's
-        # JSON as Terraform writes it (Terraform >= 1.10, random provider >= 3.7.1).
-        TerraformStack.of(self).add_override(
+        # cdktf 0.21 has no construct for ephemeral resources: the blocks are added to the
+        # stack's JSON as Terraform writes them (Terraform >= 1.10, random provider >= 3.7.1,
+        # terraform-provider-aws >= 5.83).
+        stack = TerraformStack.of(self)
+        stack.add_override(
             f"ephemeral.random_password.{MASTER_PASSWORD_RESOURCE}",
             {"length": MASTER_PASSWORD_LENGTH, "special": True, "override_special": MASTER_PASSWORD_SPECIALS},
         )
@@ -305,14 +324,19 @@ class Database(Construct):
             kms_key_id=kms_key_arn,
             recovery_window_in_days=db.master_secret_recovery_days,
         )
-        SecretsmanagerSecretVersion(
+        value = SecretsmanagerSecretVersion(
             self,
             "master_secret_value",
             secret_id=secret.id,
-            secret_string_wo=f'${{jsonencode({{username = "{db.username}", password = {MASTER_PASSWORD[2:-1]}}})}}',
+            secret_string_wo=f'${{jsonencode({{username = "{db.username}", password = {GENERATED_PASSWORD}}})}}',
             secret_string_wo_version=db.master_password_version,
         )
-        return secret
+        stack.add_override(
+            f"ephemeral.aws_secretsmanager_secret_version.{MASTER_SECRET_READ}",
+            # Read after the version is written; depends_on names plain addresses, not references.
+            {"secret_id": secret.id, "depends_on": [f"{value.terraform_resource_type}.{value.friendly_unique_id}"]},
+        )
+        return secret, value
 
     def _proxy(
         self,
@@ -325,6 +349,7 @@ class Database(Construct):
         allowed: list[str],
         primary: DbInstance,
         secret_arn: str,
+        secret_value: SecretsmanagerSecretVersion,
     ) -> str:
         proxy = config.database.proxy
         endpoint_group = self._secrets_endpoint(config, name, network, proxy_group, allowed)
@@ -382,11 +407,12 @@ class Database(Construct):
                     secret_arn=secret_arn,
                     iam_auth=proxy.iam_auth,
                     client_password_auth_type="POSTGRES_SCRAM_SHA_256",
-                    description="RDS-managed master user secret",
+                    description="The master user's secret (username and password)",
                 )
             ],
             # The proxy reads the secret as soon as it exists; without the policy it stays unavailable.
-            depends_on=[role_policy],
+            # The proxy reads the secret when it is created: the policy and the password must exist.
+            depends_on=[role_policy, secret_value],
         )
         target_group = DbProxyDefaultTargetGroup(
             self,
