@@ -28,7 +28,7 @@ export CHECKPOINT_DISABLE := 1
 # mermaid-cli (the diagram render test) draws with the system Chromium, not a downloaded one.
 export PUPPETEER_SKIP_DOWNLOAD := 1
 
-.PHONY: help setup synth test lint format validate docs addresses preflight diff deploy cdktf terraform bench migration-check clean
+.PHONY: help setup synth test lint format validate docs addresses preflight diff deploy cdktf terraform bench render migration-check clean
 
 help:
 	@echo "make synth            install what is missing, then synthesize every environment into cdktf.out/"
@@ -44,6 +44,7 @@ help:
 	@echo "make format           ruff fixes and formatting"
 	@echo "make clean            remove cdktf.out and tool caches"
 	@echo "make bench            synth and test-suite benchmarks (docs/performance.md)"
+	@echo "make render           draw docs/architecture.md's pictures with mermaid-cli and Chromium (CI runs it)"
 	@echo "make migration-check  synthesize with CDK Terrain on a migrated copy and compare (docs/decisions.md)"
 
 setup: .venv/.synced node_modules/.synced
@@ -65,8 +66,9 @@ synth: setup
 	@$(PIPENV) run python -m f1_infra validate $(ENV_FILES) > /dev/null
 	cdktf synth
 
+# The environment pipenv synced, without pipenv's own start-up on every run.
 test: setup
-	$(PIPENV) run pytest
+	.venv/bin/pytest
 
 lint: setup
 	$(PIPENV) run ruff check .
@@ -114,6 +116,10 @@ terraform:
 bench: setup
 	$(PIPENV) run python bench/synth.py
 	$(PIPENV) run python bench/suite.py
+
+# The pictures of docs/architecture.md drawn by mermaid-cli with Chromium (CI fails on a render error).
+render: setup
+	$(PIPENV) run pytest -m render
 
 migration-check: setup
 	$(PIPENV) run python migration/check.py

@@ -4,16 +4,17 @@ The processes some tests wait for (checkov, `main.py` runs) start as early as th
 on the second core while the in-process tests use the first; the tests waiting for them run last.
 """
 
+import gc
 import json
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from cdktf import App
 
 from f1_infra import docs
 from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT, environment_files, load_environments
-from f1_infra.runtime import collector_paused
+from f1_infra.runtime import collector_paused, exit_now
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.processes import Checkov, MainRun, MainRuns, Render
 from tests.synth import Stack
@@ -22,6 +23,9 @@ from tests.synth import Stack
 # load on demand, and the objects of the import stay out of every later garbage collection.
 with collector_paused():
     from f1_infra.app import build
+
+if TYPE_CHECKING:
+    from cdktf import App
 
 # Every environment file is first-class: a file added to envs/ gets every per-environment test
 # (address guard, protection, IAM, checkov, invariants) without a change here.
@@ -51,10 +55,23 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         RENDER.start()
 
 
-def pytest_sessionfinish() -> None:
+# pytest's exit status, known at the end of the session.
+EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(exitstatus: int) -> None:
     CHECKOV.stop()
     RENDER.stop()
     MAIN_RUNS.close()
+    EXIT_STATUS.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure() -> None:
+    """The report is written: end the process as main.py does, without freeing the provider
+    bindings' objects one by one (f1_infra/runtime.py), with pytest's exit status."""
+    if EXIT_STATUS:
+        exit_now(EXIT_STATUS[-1])
 
 
 @pytest.fixture(scope="session")
@@ -81,15 +98,17 @@ def configs() -> dict[str, EnvironmentConfig]:
 
 
 @pytest.fixture(scope="session")
-def app(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory) -> App:
+def app(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory) -> "App":
     """The app of every shipped environment, synthesized once into its own cdktf.out folder."""
     synthesized = build(list(configs.values()), outdir=str(tmp_path_factory.mktemp("cdktf.out")))
     synthesized.synth()
+    # The app lives as long as the session: no later collection needs to walk its objects.
+    gc.freeze()
     return synthesized
 
 
 @pytest.fixture(scope="session")
-def synth_dir(app: App) -> Path:
+def synth_dir(app: "App") -> Path:
     """The cdktf.out folder of one synth of every shipped environment."""
     outdir = Path(app.outdir)
     if "checkov_scan" in USED_FIXTURES:

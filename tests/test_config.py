@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from f1_infra import __main__ as cli
 from f1_infra.config import (
     DEFAULT_ENVS_DIR,
     PROJECT_ROOT,
@@ -333,11 +334,12 @@ def test_synth_honours_envs_dir_and_outdir_quietly(main_qa: MainRun) -> None:
     assert result.stderr == ""
 
 
-def test_validate_command(tmp_path: Path) -> None:
+def test_validate_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     shipped_files = [str(p) for p in sorted(DEFAULT_ENVS_DIR.glob("*.json"))]
-    ok = run(["-m", "f1_infra", "validate", *shipped_files])
-    assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.count(": valid") == len(environment_files(DEFAULT_ENVS_DIR))
+    assert cli.main(["validate", *shipped_files]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.count(": valid") == len(environment_files(DEFAULT_ENVS_DIR))
+
+    # A bad file, in a process of its own: the exit status and stderr a shell or hook sees.
 
     bad = tmp_path / "dev.json"
     bad.write_text(json.dumps({**shipped(), "colour": "red"}))
@@ -349,9 +351,8 @@ def test_validate_command(tmp_path: Path) -> None:
     assert "Traceback" not in failed.stderr
 
 
-def test_cloud_environments_command_lists_terraform_cloud_stacks_only() -> None:
-    listed = run(["-m", "f1_infra", "cloud-environments"])
-    assert listed.returncode == 0, listed.stderr
+def test_cloud_environments_command_lists_terraform_cloud_stacks_only(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["cloud-environments"]) == 0
     clouds = [c.name for c in load_environments(DEFAULT_ENVS_DIR) if c.backend.type == "cloud"]
     assert clouds, "the shipped files keep staging and prod in Terraform Cloud"
-    assert json.loads(listed.stdout) == clouds
+    assert json.loads(capsys.readouterr().out) == clouds

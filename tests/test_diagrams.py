@@ -76,6 +76,7 @@ def test_architecture_shows_the_pictures(stacks: dict[str, Stack], configs: dict
         assert text.count(f"\n### {name}\n") >= 3
 
 
+@pytest.mark.render
 def test_every_picture_renders(diagram_render: Render) -> None:
     """mermaid-cli draws each block of docs/architecture.md with Chromium; any error fails."""
     result = diagram_render.result()
