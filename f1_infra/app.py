@@ -18,15 +18,20 @@ from f1_infra.settings.environment import EnvironmentConfig  # noqa: E402
 from f1_infra.stack import PlatformStack  # noqa: E402
 
 
-def build(configs: list[EnvironmentConfig], outdir: str | None = None) -> App:
-    """An app with one stack per environment, named after the environment file. Without an
-    outdir, cdktf's own choice applies ($CDKTF_OUTDIR, set by the cdktf CLI, or cdktf.out)."""
+def new_app(outdir: str | None = None) -> App:
+    """An empty app. Without an outdir, cdktf's own choice applies ($CDKTF_OUTDIR, set by the
+    cdktf CLI, or cdktf.out)."""
     # cdktf's construct validations include `terraform version` checks (the cloud block needs
     # Terraform >= 1.1), which fail where no terraform is installed: a laptop or a CI job that only
     # synthesizes. Synthesis never runs terraform; tests/test_app.py runs every other validation,
     # and `make diff`/`make deploy` check the terraform they need themselves.
     options = {"skip_validation": shutil.which("terraform") is None}
-    app = App(outdir=outdir, **options) if outdir else App(**options)
+    return App(outdir=outdir, **options) if outdir else App(**options)
+
+
+def build(configs: list[EnvironmentConfig], outdir: str | None = None) -> App:
+    """An app with one stack per environment, named after the environment file."""
+    app = new_app(outdir)
     for config in configs:
         PlatformStack(app, config.name, config=config)
     if any(config.backend.is_cloud for config in configs):

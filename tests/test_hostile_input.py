@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cdktf import App
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from f1_infra.app import new_app
 from f1_infra.config import DEFAULT_ENVS_DIR, load_environment
 from f1_infra.problems import ConfigError
 from f1_infra.stack import PlatformStack
@@ -117,7 +117,7 @@ def test_mutated_files_synthesize_soundly_or_fail_cleanly(case: tuple[str, Any])
             return
         outdir = Path(folder, "out")
         # The environment's own stack: a mutated file says nothing new about the bootstrap stack.
-        app = App(outdir=str(outdir))
+        app = new_app(str(outdir))
         PlatformStack(app, env, config=config)
         app.synth()
         stack = Stack(env, json.loads(Path(outdir, "stacks", env, "cdk.tf.json").read_text()))

@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from cdktf import App
 
+from f1_infra.app import new_app
 from f1_infra.config import DEFAULT_ENVS_DIR, environment_files, load_environments
 from f1_infra.problems import ConfigError
 from f1_infra.stack import PlatformStack
@@ -30,7 +30,7 @@ def new_stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     assert NEW in [c.name for c in configs]
     outdir = tmp_path_factory.mktemp("out")
     # The stack alone: the bootstrap stack's workspace per cloud file is tested in test_bootstrap.py.
-    app = App(outdir=str(outdir))
+    app = new_app(str(outdir))
     PlatformStack(app, NEW, config=next(c for c in configs if c.name == NEW))
     app.synth()
     return Stack(NEW, json.loads((outdir / "stacks" / NEW / "cdk.tf.json").read_text()))
