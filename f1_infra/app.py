@@ -4,13 +4,14 @@ environment keeps its state in Terraform Cloud."""
 import shutil
 
 from f1_infra.config import PROJECT_ROOT
-from f1_infra.runtime import load_providers_on_demand, use_project_node
+from f1_infra.runtime import keep_type_hints_of_binding_stubs, load_providers_on_demand, use_project_node
 
 # Before the first provider import (f1_infra.stack's), so every entry point that builds the app
 # (main.py, the tests, the docs generator) runs the project's Node.js and loads only the provider
 # submodules the stacks use.
 use_project_node(PROJECT_ROOT)
 load_providers_on_demand()
+keep_type_hints_of_binding_stubs()
 
 from cdktf import App  # noqa: E402
 

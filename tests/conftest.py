@@ -2,6 +2,7 @@
 
 The processes some tests wait for (checkov, `main.py` runs) start as early as they can and run
 on the second core while the in-process tests use the first; the tests waiting for them run last.
+The `main.py` runs of a whole-suite run start before this process imports the provider.
 """
 
 import gc
@@ -19,11 +20,6 @@ from f1_infra.settings.environment import EnvironmentConfig
 from tests.processes import Checkov, MainRun, MainRuns, Render
 from tests.synth import Stack
 
-# Before any test module imports cdktf or a provider, as main.py does: the provider submodules
-# load on demand, and the objects of the import stay out of every later garbage collection.
-with collector_paused():
-    from f1_infra.app import build
-
 if TYPE_CHECKING:
     from cdktf import App
 
@@ -39,6 +35,22 @@ BACKGROUND_FIXTURES = ("checkov_scan", "diagram_render", *MainRuns.NAMES)
 USED_FIXTURES: set[str] = set()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Starts the `main.py` runs when a whole folder of tests runs, then imports the app.
+
+    The runs take a core for as long as the provider import takes in this process, so they start
+    first. A narrower selection (a file, a test, `-k`) starts only the runs it uses, once
+    collection is done.
+    """
+    if not config.option.keyword and all(Path(arg.split("::")[0]).is_dir() for arg in config.args):
+        for name in MainRuns.NAMES:
+            MAIN_RUNS.get(name).start()
+    # Before any test module imports cdktf or a provider, as main.py does: the provider submodules
+    # load on demand, and the objects of the import stay out of every later garbage collection.
+    with collector_paused():
+        import f1_infra.app  # noqa: F401
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests that wait for a background process run last, when it has most likely finished."""
     waiting = [item for item in items if set(getattr(item, "fixturenames", ())) & set(BACKGROUND_FIXTURES)]
@@ -51,6 +63,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for name in MainRuns.NAMES:
         if name in USED_FIXTURES:
             MAIN_RUNS.get(name).start()
+        else:
+            MAIN_RUNS.stop(name)
     if "diagram_render" in USED_FIXTURES:
         RENDER.start()
 
@@ -100,6 +114,8 @@ def configs() -> dict[str, EnvironmentConfig]:
 @pytest.fixture(scope="session")
 def app(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory) -> "App":
     """The app of every shipped environment, synthesized once into its own cdktf.out folder."""
+    from f1_infra.app import build
+
     synthesized = build(list(configs.values()), outdir=str(tmp_path_factory.mktemp("cdktf.out")))
     synthesized.synth()
     # The app lives as long as the session: no later collection needs to walk its objects.

@@ -117,6 +117,11 @@ class MainRuns:
             self._runs[name] = self._make(name)
         return self._runs[name]
 
+    def stop(self, name: str) -> None:
+        """Stops a run that was started but is not used."""
+        if name in self._runs:
+            self._runs[name].stop()
+
     def close(self) -> None:
         for run in self._runs.values():
             run.stop()

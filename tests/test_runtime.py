@@ -55,3 +55,20 @@ def test_every_submodule_has_the_jsii_name_the_loader_registers(package: str) ->
     for name in submodules:
         types = re.findall(r'jsii_type="([^"]+)\.[^."]+"', (folder / name / "__init__.py").read_text())
         assert set(types) == {f"{assembly}.{jsii_submodule(name)}"}, name
+
+
+def test_binding_stub_hints_are_evaluated_once_and_arguments_still_checked() -> None:
+    import typing
+
+    from cdktf_cdktf_provider_aws import s3_bucket
+
+    # The module's own namespace: the published module shows only its public names.
+    namespace = s3_bucket.S3Bucket.__init__.__globals__
+    stubs = [value for name, value in namespace.items() if name.startswith("_typecheckingstub__")]
+    assert stubs
+    original = typing.get_type_hints.__wrapped__  # type: ignore[attr-defined]
+    for stub in stubs:
+        assert typing.get_type_hints(stub) == original(stub)
+        assert typing.get_type_hints(stub) is not typing.get_type_hints(stub)
+    with pytest.raises(TypeError, match="bucket"):
+        s3_bucket.S3BucketConfig(bucket=42)  # type: ignore[arg-type]
