@@ -261,11 +261,14 @@ def expected_alarms(config: EnvironmentConfig) -> dict[str, tuple[str, str, str,
     limits = config.monitoring.alarms
     above, below, quiet = "GreaterThanThreshold", "LessThanThreshold", "notBreaching"
     unhealthy = ("UnHealthyHostCount", "Maximum", above, limits.unhealthy_hosts, quiet)
+    unserved = ("HealthyHostCount", "Minimum", below, 1, "breaching")
     return {
         "alb-response-time-p95": ("TargetResponseTime", "p95", above, limits.response_time_p95_seconds, quiet),
         "alb-response-time-p99": ("TargetResponseTime", "p99", above, limits.response_time_p99_seconds, quiet),
         "alb-api-unhealthy-hosts": unhealthy,
         "alb-frontend-unhealthy-hosts": unhealthy,
+        "alb-api-no-healthy-hosts": unserved,
+        "alb-frontend-no-healthy-hosts": unserved,
         "prediction-accuracy": (
             "PredictionAccuracy",
             "Average",
@@ -295,7 +298,6 @@ def test_every_alarm_watches_the_right_metric(stack: Stack, config: EnvironmentC
         assert body["comparison_operator"] == comparison, key
         assert body["threshold"] == threshold, key
         assert body["treat_missing_data"] == missing, key
-        assert body["alarm_actions"] == body["ok_actions"] == [topic(stack)], key
 
 
 def test_load_balancer_alarms_use_its_dimensions_and_periods(stack: Stack, config: EnvironmentConfig) -> None:
@@ -305,11 +307,34 @@ def test_load_balancer_alarms_use_its_dimensions_and_periods(stack: Stack, confi
         assert body["dimensions"] == {"LoadBalancer": alb_ref(stack, "arn_suffix")}
         assert (body["period"], body["evaluation_periods"]) == (limits.period_seconds, limits.evaluation_periods)
     for key in ("api", "frontend"):
-        body = alarm(stack, f"alb-{key}-unhealthy-hosts")
-        assert body["dimensions"] == {
-            "TargetGroup": target_group_ref(stack, key, "arn_suffix"),
-            "LoadBalancer": alb_ref(stack, "arn_suffix"),
-        }
+        for kind in ("unhealthy-hosts", "no-healthy-hosts"):
+            body = alarm(stack, f"alb-{key}-{kind}")
+            assert body["dimensions"] == {
+                "TargetGroup": target_group_ref(stack, key, "arn_suffix"),
+                "LoadBalancer": alb_ref(stack, "arn_suffix"),
+            }
+            assert (body["period"], body["evaluation_periods"]) == (limits.period_seconds, limits.evaluation_periods)
+
+
+APPLICATION_FED = ("prediction-accuracy", "model-training-duration", "ingestion-errors", "ingestion-stalled")
+
+
+def test_application_fed_alarms_notify_once_the_file_says_the_applications_publish(
+    stack: Stack, config: EnvironmentConfig
+) -> None:
+    """Before any service runs, the custom metrics and healthy targets do not exist: those alarms
+    notify nobody, and stay out of the composite, until `applications_live` is true. Every other
+    alarm notifies from the first apply."""
+    live = config.monitoring.alarms.applications_live
+    fed = {*APPLICATION_FED, "alb-api-no-healthy-hosts", "alb-frontend-no-healthy-hosts"}
+    for body in stack.resources("aws_cloudwatch_metric_alarm").values():
+        key = body["alarm_name"].removeprefix(f"f1-analytics-{stack.name}-")
+        notified = live if key in fed else True
+        assert body["alarm_actions"] == body["ok_actions"] == ([topic(stack)] if notified else []), key
+        assert body.get("actions_enabled", True) is True, key
+    children = stack.resource("aws_cloudwatch_composite_alarm", "monitoring/platform_health")["alarm_rule"]
+    for key in ("api", "frontend"):
+        assert (alarm_ref(stack, f"alb-{key}-no-healthy-hosts") in children) is live
 
 
 def test_custom_metric_alarms_read_the_files_namespace(stack: Stack, config: EnvironmentConfig) -> None:
@@ -321,11 +346,15 @@ def test_custom_metric_alarms_read_the_files_namespace(stack: Stack, config: Env
     assert alarm(stack, "ingestion-stalled")["evaluation_periods"] == limits.ingestion_stalled_periods
 
 
-def test_error_rate_alarm_divides_5xx_by_requests(stack: Stack, config: EnvironmentConfig) -> None:
+def test_error_rate_counts_target_and_load_balancer_5xx(stack: Stack, config: EnvironmentConfig) -> None:
     body = alarm(stack, "alb-5xx-rate")
     assert "metric_name" not in body
     queries = {q["id"]: q for q in body["metric_query"]}
-    for id_, metric in (("errors", "HTTPCode_Target_5XX_Count"), ("requests", "RequestCount")):
+    for id_, metric in (
+        ("errors", "HTTPCode_Target_5XX_Count"),
+        ("elb_errors", "HTTPCode_ELB_5XX_Count"),
+        ("requests", "RequestCount"),
+    ):
         assert queries[id_]["metric"] == {
             "namespace": ELB,
             "metric_name": metric,
@@ -334,8 +363,12 @@ def test_error_rate_alarm_divides_5xx_by_requests(stack: Stack, config: Environm
             "period": config.monitoring.alarms.period_seconds,
         }
         assert queries[id_].get("return_data") in (None, False)
-    # The IF guard keeps a period without requests from dividing by zero.
-    assert queries["error_rate"]["expression"] == "IF(requests > 0, 100 * errors / requests, 0)"
+    # The load balancer's own 503s (no healthy target) are not in RequestCount: they join both
+    # sides. The IF guard keeps a period without requests from dividing by zero.
+    assert queries["error_rate"]["expression"] == (
+        "IF(FILL(requests, 0) + FILL(elb_errors, 0) > 0, 100 * (FILL(errors, 0) + FILL(elb_errors, 0)) / "
+        "(FILL(requests, 0) + FILL(elb_errors, 0)), 0)"
+    )
     assert queries["error_rate"]["return_data"] is True
     assert body["threshold"] == config.monitoring.alarms.error_rate_percent
     assert body["comparison_operator"] == "GreaterThanThreshold"

@@ -1,6 +1,7 @@
 """Monitoring code paths the shipped environments do not take: a certificate created for a domain
-(DNS validation in a Route 53 zone) and the training consumer's IRSA role, which needs the
-cluster's OIDC provider. One small synth of the construct alone, with stand-ins for the modules
+(DNS validation in a Route 53 zone), applications that publish (`applications_live`), and the
+training consumer's IRSA role, which needs the cluster's OIDC provider. One small synth of the
+construct alone, with stand-ins for the modules
 it reads attributes from."""
 
 import json
@@ -34,7 +35,8 @@ def options(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.Temp
     alb = base.monitoring.alb.model_copy(
         update={"certificate": CertificateConfig(arn=None, domain=DOMAIN, hosted_zone_id=ZONE)}
     )
-    config = base.model_copy(update={"monitoring": base.monitoring.model_copy(update={"alb": alb})})
+    alarms = base.monitoring.alarms.model_copy(update={"applications_live": True})
+    config = base.model_copy(update={"monitoring": base.monitoring.model_copy(update={"alb": alb, "alarms": alarms})})
     app = App(outdir=str(tmp_path_factory.mktemp("options")))
     stack = TerraformStack(app, "options")
     AwsProvider(stack, "aws", region=config.region)
@@ -109,3 +111,13 @@ def test_training_consumer_role_may_only_consume_the_queue(options: Stack) -> No
     decrypt = statement(document, "DecryptTrainingMessages")
     assert decrypt["Action"] == ["kms:Decrypt"]
     assert decrypt["Resource"] == ["arn:aws:kms:us-west-2:123456789012:key/example"]
+
+
+def test_live_applications_make_an_unserved_target_group_critical(options: Stack) -> None:
+    rule = options.resource("aws_cloudwatch_composite_alarm", "monitoring/platform_health")["alarm_rule"]
+    for key in ("api", "frontend"):
+        path = f"monitoring/alb_{key}_no_healthy_hosts_alarm"
+        assert options.ref("aws_cloudwatch_metric_alarm", path, "alarm_name") in rule
+        assert options.resource("aws_cloudwatch_metric_alarm", path)["alarm_actions"]
+    stalled = options.resource("aws_cloudwatch_metric_alarm", "monitoring/ingestion_stalled_alarm")
+    assert stalled["alarm_actions"] == stalled["ok_actions"] != []

@@ -31,14 +31,17 @@ class Alarms:
         self._topic = topic_arn
         self.names: dict[str, str] = {}
 
-    def add(self, key: str, description: str, **arguments: Any) -> CloudwatchMetricAlarm:
+    def add(self, key: str, description: str, *, notify: bool = True, **arguments: Any) -> CloudwatchMetricAlarm:
+        """An alarm notifying the topic; with ``notify`` false it has no actions yet (its state
+        shows in the console; adding the topic later changes it in place)."""
+        actions = [self._topic] if notify else []
         alarm = CloudwatchMetricAlarm(
             self._scope,
             f"{key.replace('-', '_')}_alarm",
             alarm_name=f"{self._prefix}-{key}",
             alarm_description=f"{self._prefix}: {description}",
-            alarm_actions=[self._topic],
-            ok_actions=[self._topic],
+            alarm_actions=actions,
+            ok_actions=actions,
             **arguments,
         )
         self.names[key] = alarm.alarm_name
@@ -96,16 +99,23 @@ def load_balancer_alarms(
             ),
         )
 
+    # RequestCount counts only the requests for which the load balancer chose a target: the 503s it
+    # answers itself when a target group has no healthy target are in HTTPCode_ELB_5XX_Count alone,
+    # so they are added to both sides (AWS, "CloudWatch metrics for your Application Load
+    # Balancer"). A 502 or 504 after a target was chosen is then counted twice in the denominator,
+    # which can only understate the rate by up to half: all-502 traffic still reads 50 %.
     alarms.add(
         "alb-5xx-rate",
-        f"more than {limits.error_rate_percent} % of requests answered with a target 5xx",
+        f"more than {limits.error_rate_percent} % of requests answered with a 5xx (targets or load balancer)",
         metric_query=[
             metric("errors", "HTTPCode_Target_5XX_Count"),
+            metric("elb_errors", "HTTPCode_ELB_5XX_Count"),
             metric("requests", "RequestCount"),
             CloudwatchMetricAlarmMetricQuery(
                 id="error_rate",
-                expression="IF(requests > 0, 100 * errors / requests, 0)",
-                label="Target 5xx rate (%)",
+                expression="IF(FILL(requests, 0) + FILL(elb_errors, 0) > 0, 100 * (FILL(errors, 0) + "
+                "FILL(elb_errors, 0)) / (FILL(requests, 0) + FILL(elb_errors, 0)), 0)",
+                label="5xx rate (%)",
                 return_data=True,
             ),
         ],
@@ -131,12 +141,31 @@ def load_balancer_alarms(
             **timing,
         )
         critical.append(alarms.names[f"alb-{key}-unhealthy-hosts"])
+        # UnHealthyHostCount stays 0 when a group has no target at all, and the load balancer then
+        # answers 503 itself: only the healthy count shows it. Health checks publish it whether or
+        # not requests flow, so no data means the group is not served.
+        alarms.add(
+            f"alb-{key}-no-healthy-hosts",
+            f"no healthy {key} target: the load balancer answers 503",
+            namespace="AWS/ApplicationELB",
+            metric_name="HealthyHostCount",
+            dimensions={"TargetGroup": group.arn_suffix, "LoadBalancer": lb.arn_suffix},
+            statistic="Minimum",
+            comparison_operator="LessThanThreshold",
+            threshold=1,
+            treat_missing_data="breaching",
+            notify=limits.applications_live,
+            **timing,
+        )
+        if limits.applications_live:
+            critical.append(alarms.names[f"alb-{key}-no-healthy-hosts"])
     return critical
 
 
 def business_alarms(alarms: Alarms, limits: MonitoringAlarmsConfig, namespace: str) -> None:
-    """Alarms on the metrics the applications publish to their custom namespace."""
-    custom = {"namespace": namespace, "period": limits.ingestion_period_seconds}
+    """Alarms on the metrics the applications publish to their custom namespace; they notify once
+    ``applications_live`` says the applications publish."""
+    custom = {"namespace": namespace, "period": limits.ingestion_period_seconds, "notify": limits.applications_live}
     alarms.add(
         "prediction-accuracy",
         f"prediction accuracy below {limits.prediction_accuracy_min_percent} %",

@@ -192,8 +192,9 @@ class MonitoringAlarmsConfig(Setting):
         5,
         gt=0,
         le=100,
-        description="Share of requests answered with a target 5xx, in percent (0 to 100), above which the critical "
-        "error-rate alarm fires.",
+        description="Share of requests answered with a 5xx, from a target or from the load balancer itself (a 502, "
+        "503 or 504 when no target could answer), in percent (0 to 100), above which the critical error-rate alarm "
+        "fires.",
     )
     unhealthy_hosts: int = Field(
         0,
@@ -221,6 +222,16 @@ class MonitoringAlarmsConfig(Setting):
         ge=1,
         description="Consecutive ingestion periods without any IngestionRecords after which the stalled-ingestion "
         "alarm fires.",
+    )
+    applications_live: bool = Field(
+        False,
+        description="Whether the alarms on what the applications feed notify: the custom-metric alarms (prediction "
+        "accuracy, training duration, ingestion errors, ingestion stalled) and each target group's no-healthy-"
+        "targets alarm. Before any service runs, none of these metrics exists, and the alarms that treat missing "
+        "data as breaching (ingestion stalled, no healthy targets) would page from the first apply. While false they "
+        "are created without actions and left out of the platform-health composite: their state shows in the "
+        "console, nobody is paged. Set true once the services are deployed and publishing "
+        "(docs/deploying-a-service.md).",
     )
 
 
