@@ -127,18 +127,21 @@ def load_balancer_alarms(
     )
     critical = [alarms.names["alb-response-time-p99"], alarms.names["alb-5xx-rate"]]
     for key, group in target_groups.items():
+        per_group = {
+            "namespace": "AWS/ApplicationELB",
+            "dimensions": {"TargetGroup": group.arn_suffix, "LoadBalancer": lb.arn_suffix},
+            **timing,
+        }
         alarms.add(
             f"alb-{key}-unhealthy-hosts",
             f"more than {limits.unhealthy_hosts} unhealthy {key} targets",
-            namespace="AWS/ApplicationELB",
             metric_name="UnHealthyHostCount",
-            dimensions={"TargetGroup": group.arn_suffix, "LoadBalancer": lb.arn_suffix},
             statistic="Maximum",
             comparison_operator="GreaterThanThreshold",
             threshold=limits.unhealthy_hosts,
             # A group with no registered targets publishes nothing; that is no unhealthy host.
             treat_missing_data="notBreaching",
-            **timing,
+            **per_group,
         )
         critical.append(alarms.names[f"alb-{key}-unhealthy-hosts"])
         # UnHealthyHostCount stays 0 when a group has no target at all, and the load balancer then
@@ -147,15 +150,13 @@ def load_balancer_alarms(
         alarms.add(
             f"alb-{key}-no-healthy-hosts",
             f"no healthy {key} target: the load balancer answers 503",
-            namespace="AWS/ApplicationELB",
             metric_name="HealthyHostCount",
-            dimensions={"TargetGroup": group.arn_suffix, "LoadBalancer": lb.arn_suffix},
             statistic="Minimum",
             comparison_operator="LessThanThreshold",
             threshold=1,
             treat_missing_data="breaching",
             notify=limits.applications_live,
-            **timing,
+            **per_group,
         )
         if limits.applications_live:
             critical.append(alarms.names[f"alb-{key}-no-healthy-hosts"])
