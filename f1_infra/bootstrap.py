@@ -182,6 +182,14 @@ WORKLOAD_SERVICES = (
     "secretsmanager",
     "sqs",
 )
+# Services whose one action the workloads use (f1_infra/constructs/workloads.py): the boundary admits
+# that action only. PutMetricData, the one CloudWatch action without resource-level permissions, is
+# granted on "*" and held to the custom namespace by the role's policy; rds-db:connect is how a
+# workload logs in to the RDS Proxy with an IAM token.
+WORKLOAD_ACTIONS = (
+    "cloudwatch:PutMetricData",
+    "rds-db:connect",
+)
 # AmazonEKSClusterPolicy creates the load balancing service-linked role for Kubernetes services
 # of type LoadBalancer: the one IAM write the boundary lets through.
 SERVICE_LINKED_ROLE_SERVICES = ("elasticloadbalancing.amazonaws.com",)
@@ -238,12 +246,12 @@ def deploy_regions(config: EnvironmentConfig) -> list[str]:
 
 
 def boundary_policy(config: EnvironmentConfig, account_id: str) -> str:
-    """The permissions boundary of the environment's roles: the workload services in the
-    environment's regions, no IAM changes (but the one service-linked role AWS creates for EKS)."""
+    """The permissions boundary of the environment's roles: the workload services and actions in
+    the environment's regions, no IAM changes (but the one service-linked role AWS creates for EKS)."""
     return policy_document(
         statement(
             "WorkloadServices",
-            [f"{service}:*" for service in WORKLOAD_SERVICES],
+            [*(f"{service}:*" for service in WORKLOAD_SERVICES), *WORKLOAD_ACTIONS],
             ["*"],
             conditions={"StringEquals": {"aws:RequestedRegion": deploy_regions(config)}},
         ),

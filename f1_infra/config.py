@@ -87,7 +87,8 @@ def _schema_problems(error: ValidationError) -> Iterator[tuple[str, str]]:
         allowed = sorted(schema.get("properties", {}))
         for key in sorted(set(value) - set(allowed)):
             hint = f"allowed keys here: {', '.join(allowed)}" if allowed else "no extra keys are allowed here"
-            yield where + pointer(key), f"unknown key {key!r}; {hint}"
+            moved = environment.MOVED_SETTINGS.get(where + pointer(key))
+            yield where + pointer(key), f"unknown key {key!r}: {moved}" if moved else f"unknown key {key!r}; {hint}"
     elif kind == "required":
         for key in expected:
             if isinstance(value, dict) and key not in value:

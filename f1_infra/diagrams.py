@@ -80,6 +80,7 @@ class _Stack:
         for type_, items in document.get("resource", {}).items():
             for name, body in items.items():
                 self.bodies[f"{type_}.{name}"] = body
+        self.locals: dict[str, Any] = dict(document.get("locals", {}))
         providers = document.get("provider", {}).get("aws", [])
         self.region = next((p["region"] for p in providers if "alias" not in p), "")
         self.regions = {f"aws.{p['alias']}": p["region"] for p in providers if "alias" in p}
@@ -401,9 +402,14 @@ def _principals(stack: _Stack, policy: Mapping[str, Any]) -> Iterator[str]:
                 yield f"federated {REFERENCE.sub('*', federated)}"
 
 
+LOCAL = re.compile(r"\$\{local\.([A-Za-z0-9_-]+)\}")
+
+
 def _target(stack: _Stack, resource: str) -> str:
-    """The resource a policy's Resource entry names: an address when it refers to one, else the ARN."""
-    found = [a for a, _ in references({"value": resource}) if a in stack.bodies]
+    """The resource a policy's Resource entry names: an address when it refers to one (directly or
+    through a local, such as the RDS Proxy's resource id), else the ARN."""
+    expanded = LOCAL.sub(lambda m: str(stack.locals.get(m[1], m[0])), resource)
+    found = [a for a, _ in references({"value": expanded}) if a in stack.bodies]
     if found:
         return found[0]
     return "any resource" if resource == "*" else REFERENCE.sub("*", resource)

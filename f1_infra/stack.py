@@ -22,7 +22,8 @@ from f1_infra.constructs.database import Database
 from f1_infra.constructs.encryption import EnvironmentKey
 from f1_infra.constructs.monitoring import Monitoring
 from f1_infra.constructs.network import Network
-from f1_infra.constructs.storage import Storage, StorageAccess
+from f1_infra.constructs.storage import Storage
+from f1_infra.constructs.workloads import WorkloadRoles
 from f1_infra.settings.backend import BackendConfig
 from f1_infra.settings.environment import EnvironmentConfig
 
@@ -57,7 +58,7 @@ class PlatformStack(TerraformStack):
     Terraform Cloud environment, the permissions boundary on every role (f1_infra/boundary.py).
 
     Attributes: ``key``, ``alerts``, ``network``, ``cluster``, ``database``, ``cache``, ``storage``,
-    ``storage_access``, ``monitoring``.
+    ``monitoring``, ``workloads``.
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
@@ -93,14 +94,6 @@ class PlatformStack(TerraformStack):
         self.database = Database(self, "database", account_id=account_id, **data_stores)
         self.cache = Cache(self, "cache", **data_stores)
         self.storage = Storage(self, "storage", config=config, account_id=account_id, kms_key_arn=self.key.arn)
-        self.storage_access = StorageAccess(
-            self,
-            "storage_access",
-            config=config,
-            storage=self.storage,
-            kms_key_arn=self.key.arn,
-            oidc=self.cluster.oidc,
-        )
         self.monitoring = Monitoring(
             self,
             "monitoring",
@@ -113,7 +106,23 @@ class PlatformStack(TerraformStack):
             cache=self.cache,
         )
         self.monitoring.admit_to_targets(self.cluster.node_security_group_id)
-        self.monitoring.add_training_consumer_role(self.cluster.oidc)
+        self.workloads = WorkloadRoles(
+            self,
+            # The id of the construct that made the bucket roles before: it is in their addresses.
+            "storage_access",
+            settings=config.workloads,
+            name_prefix=config.name_prefix,
+            region=config.region,
+            oidc=self.cluster.oidc,
+            storage=self.storage,
+            kms_key_arn=self.key.arn,
+            training_queue_arn=self.monitoring.training_queue_arn,
+            training_queue_key_arn=self.monitoring.training_queue_key_arn,
+            database_user_arn=self.database.proxy_user_arn,
+            cache_secret_arn=self.cache.auth_secret_arn,
+            cache_secret_key_arn=self.cache.auth_secret_key_arn,
+            metrics_namespace=config.monitoring.custom_metrics_namespace,
+        )
 
         outputs = {
             "kms_key_arn": self.key.arn,
@@ -123,6 +132,8 @@ class PlatformStack(TerraformStack):
             "private_subnet_ids": self.network.private_subnet_ids,
             "database_subnet_ids": self.network.database_subnet_ids,
             "database_endpoint": self.database.endpoint,
+            # Where service accounts with database access connect (with an IAM token); none without a proxy.
+            "database_proxy_endpoint": self.database.proxy_endpoint,
             "database_master_secret_arn": self.database.master_secret_arn,
             "cache_configuration_endpoint": self.cache.configuration_endpoint,
             "cache_auth_secret_arn": self.cache.auth_secret_arn,
@@ -137,7 +148,11 @@ class PlatformStack(TerraformStack):
             "alb_dns_name": self.monitoring.alb_dns_name,
             "dashboard_url": self.monitoring.dashboard_url,
             "training_queue_url": self.monitoring.training_queue_url,
-            "training_consumer_role_arn": self.monitoring.training_consumer_role_arn,
+            # The role the training queue consumer's service account is annotated with.
+            "training_consumer_role_arn": self.workloads.training_consumer_role_arn,
+            # Service account name -> the ARN its eks.amazonaws.com/role-arn annotation takes.
+            "workload_role_arns": self.workloads.role_arns,
         }
         for name, value in outputs.items():
-            TerraformOutput(self, name, value=value)
+            if value is not None:
+                TerraformOutput(self, name, value=value)

@@ -33,6 +33,15 @@ def findings(
     return [(p.pointer, p.message) for p in caught.value.problems]
 
 
+def accepted(tmp_path: Path, mutate: Mutation, env: str = "dev") -> None:
+    """Loads the shipped `env` file after `mutate`, failing the test with its problems if any."""
+    data = shipped(env)
+    mutate(data)
+    path = tmp_path / f"{env}.json"
+    path.write_text(json.dumps(data))
+    load_environment(path)
+
+
 def problems(tmp_path: Path, mutate: Mutation, name: str = "dev") -> list[tuple[str, str]]:
     """The problems of the shipped dev file after `mutate`, saved as `<name>.json`."""
     return findings(tmp_path, mutate, "dev", file_name=name)

@@ -11,6 +11,7 @@ from f1_infra.bootstrap import (
     MANAGED_POLICY_GRANTS,
     NO_PERMISSION_TYPES,
     PASSED_TO_SERVICES,
+    WORKLOAD_ACTIONS,
     WORKLOAD_AUDIENCE,
     WORKLOAD_SERVICES,
     deploy_regions,
@@ -275,7 +276,11 @@ def test_boundary_is_outside_what_the_deploy_role_may_change(bootstrap: Stack, e
 def test_boundary_allows_the_workload_services_and_no_iam_changes(bootstrap: Stack, env: str) -> None:
     document = policy(bootstrap.resource("aws_iam_policy", f"{env}/boundary"))
     services = statement(document, "WorkloadServices")
-    assert services["Action"] == [f"{service}:*" for service in WORKLOAD_SERVICES]
+    assert services["Action"] == [*(f"{service}:*" for service in WORKLOAD_SERVICES), *WORKLOAD_ACTIONS]
+    # The workloads' journeys: custom metrics and the database through the RDS Proxy, one action each.
+    assert {"cloudwatch:PutMetricData", "rds-db:connect"} <= set(services["Action"])
+    assert not {"cloudwatch:*", "rds-db:*"} & set(services["Action"])
+    assert not [a for a in WORKLOAD_ACTIONS if a.split(":")[0] in WORKLOAD_SERVICES]
     assert not any(action.startswith(("iam:", "sts:", "organizations:")) for action in services["Action"])
     # The only IAM action it lets through is the load balancing service-linked role.
     assert [a for a in allowed_actions(document) if a.startswith("iam:")] == ["iam:CreateServiceLinkedRole"]
@@ -293,15 +298,18 @@ def test_every_grant_of_every_environment_role_is_within_the_boundary(
 ) -> None:
     boundary = allowed_actions(policy(bootstrap.resource("aws_iam_policy", "prod/boundary")))
     used_services = set()
+    used_actions = set()
     outside = {}
     for name in ENVIRONMENTS:
         for action, sources in granted_to_roles(stacks[name]).items():
             used_services.add(action.split(":")[0])
+            used_actions.add(action)
             if not any(fnmatchcase(action, pattern) for pattern in boundary):
                 outside[action] = sorted(sources)
-    assert not outside, f"extend WORKLOAD_SERVICES in f1_infra/bootstrap.py: {outside}"
-    # And no wider: every service of the boundary is used by some role.
+    assert not outside, f"extend WORKLOAD_SERVICES or WORKLOAD_ACTIONS in f1_infra/bootstrap.py: {outside}"
+    # And no wider: every service and every single action of the boundary is used by some role.
     assert set(WORKLOAD_SERVICES) <= used_services
+    assert set(WORKLOAD_ACTIONS) <= used_actions
 
 
 def test_deploy_role_creates_and_changes_roles_only_with_the_boundary(bootstrap: Stack) -> None:

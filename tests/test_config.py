@@ -180,6 +180,7 @@ def test_empty_object_names_every_required_setting(tmp_path: Path) -> None:
         "/database",
         "/cache",
         "/monitoring",
+        "/workloads",
     ]
 
 
@@ -262,6 +263,7 @@ def test_defaults_are_filled_in(tmp_path: Path) -> None:
                     "custom_metrics_namespace": "F1Analytics/qa",
                     "budget": {"monthly_limit_usd": 100},
                 },
+                "workloads": {"service_accounts": {"ml-training": {"training_queue": True}}},
             }
         )
     )
@@ -292,6 +294,10 @@ def test_defaults_are_filled_in(tmp_path: Path) -> None:
     assert config.cache.engine == "redis"
     assert (config.cache.shards, config.cache.replicas_per_shard) == (3, 1)
     assert config.cache.snapshot_retention_days == 5
+    trainer = config.workloads.service_accounts["ml-training"]
+    assert trainer.namespace == "f1-analytics"
+    assert dict(trainer.buckets) == {}
+    assert (trainer.database, trainer.cache, trainer.metrics) == (False, False, False)
 
 
 def test_envs_dir_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -50,11 +50,17 @@ def test_traffic_follows_the_security_group_rules(stack: Stack, config: Environm
 
 def test_trust_names_the_principals_and_what_each_role_reaches(stack: Stack, config: EnvironmentConfig) -> None:
     picture = diagrams.trust(stack.doc)
-    for account in config.storage.service_accounts:
+    for account, grants in config.workloads.service_accounts.items():
         role = re.search(rf'(n_\w+)\["role {config.name_prefix}-{account}-s3"\]', picture)
         assert role, account
         assert re.search(rf'n_pod_with_\w+ -->\|"assumes"\| {role[1]}', picture), account
-        assert re.search(rf'{role[1]} -->\|"[^"]*s3:[^"]*"\| n_aws_s3_bucket_', picture), account
+        if grants.buckets:
+            assert re.search(rf'{role[1]} -->\|"[^"]*s3:[^"]*"\| n_aws_s3_bucket_', picture), account
+        if grants.training_queue:
+            assert re.search(rf'{role[1]} -->\|"sqs:[^"]*"\| n_aws_sqs_queue_', picture), account
+        if grants.database:
+            # The rds-db user ARN names the proxy through a local: the picture follows it.
+            assert re.search(rf'{role[1]} -->\|"rds-db:connect"\| n_aws_db_proxy_', picture), account
     assert '(["service eks.amazonaws.com"])' in picture
 
 

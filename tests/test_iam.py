@@ -19,6 +19,7 @@ UNSCOPABLE_ACTIONS = {
     "autoscaling:DescribeLaunchConfigurations": "cluster autoscaler reads node templates",
     "autoscaling:DescribeScalingActivities": "cluster autoscaler checks scaling progress",
     "autoscaling:DescribeTags": "cluster autoscaler auto-discovery",
+    "cloudwatch:PutMetricData": "workloads publish custom metrics; held to one namespace by cloudwatch:namespace",
     "ec2:DescribeImages": "cluster autoscaler reads node templates",
     "ec2:DescribeInstanceTypes": "cluster autoscaler sizes node templates",
     "ec2:DescribeLaunchTemplateVersions": "cluster autoscaler reads node templates",

@@ -1,32 +1,23 @@
 """Monitoring code paths the shipped environments do not take: a certificate created for a domain
-(DNS validation in a Route 53 zone), applications that publish (`applications_live`), and the
-training consumer's IRSA role, which needs the cluster's OIDC provider. One small synth of the
-construct alone, with stand-ins for the modules
-it reads attributes from."""
+(DNS validation in a Route 53 zone) and applications that publish (`applications_live`). One small
+synth of the construct alone, with stand-ins for the modules it reads attributes from."""
 
 import json
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from cdktf import App, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 
-from f1_infra.constructs.events import CONSUMER_QUEUE_ACTIONS
-from f1_infra.constructs.irsa import OidcProvider
 from f1_infra.constructs.monitoring import Monitoring
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.settings.monitoring import CertificateConfig
-from tests.synth import Stack, policy, statement
+from tests.synth import Stack
 
 DOMAIN = "f1.example.com"
 ZONE = "Z0123456789ABCDEFGHIJ"
-OIDC = OidcProvider(
-    arn="arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE",
-    issuer_host="oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE",
-)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +32,7 @@ def options(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.Temp
     stack = TerraformStack(app, "options")
     AwsProvider(stack, "aws", region=config.region)
     logs_policy = S3BucketPolicy(stack, "logs_policy", bucket="logs", policy="{}")
-    monitoring = Monitoring(
+    Monitoring(
         stack,
         "monitoring",
         config=config,
@@ -52,7 +43,6 @@ def options(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.Temp
         database=SimpleNamespace(identifier="db", critical_alarm_names=["db-cpu"]),
         cache=SimpleNamespace(replication_group_id="cache", critical_alarm_names=["cache-cpu"]),
     )
-    monitoring.add_training_consumer_role(OIDC)
     app.synth()
     return Stack("options", json.loads(Path(app.outdir, "stacks", "options", "cdk.tf.json").read_text()))
 
@@ -94,23 +84,6 @@ def test_domain_points_at_the_load_balancer(options: Stack) -> None:
 def test_composite_alarm_names_the_other_modules_alarms(options: Stack) -> None:
     rule = options.resource("aws_cloudwatch_composite_alarm", "monitoring/platform_health")["alarm_rule"]
     assert rule.endswith(' OR ALARM("db-cpu") OR ALARM("cache-cpu")')
-
-
-def test_training_consumer_role_may_only_consume_the_queue(options: Stack) -> None:
-    role = options.resource("aws_iam_role", "monitoring/training_consumer/role")
-    assert role["name"] == "f1-analytics-dev-ml-training-consumer"
-    trust: dict[str, Any] = statement(policy(role, "assume_role_policy"), "ServiceAccount")
-    assert trust["Principal"] == {"Federated": OIDC.arn}
-    assert trust["Condition"]["StringEquals"][f"{OIDC.issuer_host}:sub"] == (
-        "system:serviceaccount:f1-analytics:ml-training"
-    )
-    document = policy(options.resource("aws_iam_role_policy", "monitoring/training_consumer/policy"))
-    consume = statement(document, "ConsumeTrainingQueue")
-    assert consume["Action"] == list(CONSUMER_QUEUE_ACTIONS)
-    assert consume["Resource"] == [options.ref("aws_sqs_queue", "monitoring/training_queue", "arn")]
-    decrypt = statement(document, "DecryptTrainingMessages")
-    assert decrypt["Action"] == ["kms:Decrypt"]
-    assert decrypt["Resource"] == ["arn:aws:kms:us-west-2:123456789012:key/example"]
 
 
 def test_live_applications_make_an_unserved_target_group_critical(options: Stack) -> None:

@@ -173,35 +173,6 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "not in the expected form",
     ),
     (
-        "service account role name too long",
-        set_at(
-            "storage",
-            "service_accounts",
-            "model-evaluation-and-promotion-pipeline-runner",
-            value={"buckets": {"models": {"access": "read"}}},
-        ),
-        "/storage/service_accounts/model-evaluation-and-promotion-pipeline-runner",
-        "has 66 characters; IAM allows 64, so shorten the service account name",
-    ),
-    (
-        "service account for an unknown bucket",
-        set_at("storage", "service_accounts", "api", value={"buckets": {"images": {"access": "read"}}}),
-        "/storage/service_accounts/api/buckets/images",
-        "key 'images' is not allowed: bucket keys are models, backups and logs",
-    ),
-    (
-        "access level",
-        set_at("storage", "service_accounts", "api", value={"buckets": {"models": {"access": "admin"}}}),
-        "/storage/service_accounts/api/buckets/models/access",
-        'is "admin"; allowed values: "read", "write", "read_write"',
-    ),
-    (
-        "prefix without a trailing slash",
-        set_at("storage", "service_accounts", "api", value={"buckets": {"models": {"access": "read", "prefix": "m"}}}),
-        "/storage/service_accounts/api/buckets/models/prefix",
-        "not in the expected form",
-    ),
-    (
         "object lock retention",
         set_at("storage", "buckets", "backups", "object_lock", value={"retention_days": 0}),
         "/storage/buckets/backups/object_lock/retention_days",
@@ -259,7 +230,6 @@ def test_defaults_follow_the_seed_where_s3_allows_it(tmp_path: Path) -> None:
     storage = load_environment(path).storage
     assert storage.force_destroy is False
     assert storage.replication is None
-    assert dict(storage.service_accounts) == {}
     models, backups, logs = (b.lifecycle for _, b in storage.buckets.items())
     assert [(t.storage_class, t.days) for t in models.transitions] == [
         ("STANDARD_IA", 30),

@@ -38,7 +38,8 @@ class Cache(Construct):
     AUTH token they need in a Secrets Manager secret.
 
     Attributes: ``replication_group_id``, ``configuration_endpoint``, ``port``,
-    ``security_group_id``, ``auth_secret_arn``, ``critical_alarm_names``.
+    ``security_group_id``, ``auth_secret_arn``, ``auth_secret_key_arn`` (the KMS key the secret is
+    encrypted with), ``critical_alarm_names``.
     """
 
     def __init__(
@@ -185,6 +186,7 @@ class Cache(Construct):
         self.port: int = PORT
         self.security_group_id: str = security_group.id
         self.auth_secret_arn: str = secret.arn
+        self.auth_secret_key_arn: str = kms_key_arn
 
     def _alarms(self, config: EnvironmentConfig, group_id: str, topic_arn: str) -> list[str]:
         """One alarm per node and metric: ElastiCache publishes its metrics per cache cluster

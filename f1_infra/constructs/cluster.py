@@ -50,9 +50,9 @@ from f1_infra.iam import policy_document, service_trust_policy, statement
 from f1_infra.rules.cluster import architecture, node_group_prefix
 from f1_infra.settings.cluster import NodeGroupConfig
 from f1_infra.settings.environment import EnvironmentConfig
+from f1_infra.settings.workloads import CLUSTER_AUTOSCALER, EBS_CSI, VPC_CNI
 
 ANYWHERE = "0.0.0.0/0"
-KUBE_SYSTEM = "kube-system"
 CLUSTER_ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 AMI_TYPES = {"x86_64": "AL2023_x86_64_STANDARD", "arm64": "AL2023_ARM_64_STANDARD"}
 # AL2023 AMIs boot from /dev/xvda.
@@ -185,8 +185,8 @@ class Cluster(Construct):
             "vpc_cni_irsa",
             name=f"{self._prefix}-vpc-cni",
             oidc=self.oidc,
-            namespace=KUBE_SYSTEM,
-            service_account="aws-node",
+            namespace=VPC_CNI.namespace,
+            service_account=VPC_CNI.name,
             managed_policy_arns=[f"arn:{partition}:iam::aws:policy/AmazonEKS_CNI_Policy"],
         )
         # Before any node: nodes without a CNI never become Ready and the node group fails.
@@ -215,8 +215,8 @@ class Cluster(Construct):
             "ebs_csi_irsa",
             name=f"{self._prefix}-ebs-csi",
             oidc=self.oidc,
-            namespace=KUBE_SYSTEM,
-            service_account="ebs-csi-controller-sa",
+            namespace=EBS_CSI.namespace,
+            service_account=EBS_CSI.name,
             managed_policy_arns=[f"arn:{partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
         )
         versions = spec.addon_versions
@@ -514,8 +514,8 @@ class Cluster(Construct):
             "autoscaler_irsa",
             name=f"{self._prefix}-cluster-autoscaler",
             oidc=self.oidc,
-            namespace=KUBE_SYSTEM,
-            service_account="cluster-autoscaler",
+            namespace=CLUSTER_AUTOSCALER.namespace,
+            service_account=CLUSTER_AUTOSCALER.name,
             policy=policy,
         )
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from cdktf import TerraformResourceLifecycle, TerraformStack
+from cdktf import Fn, TerraformLocal, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
@@ -85,7 +85,9 @@ class Database(Construct):
     groups (and the proxy, when there is one).
 
     Attributes: ``identifier``, ``endpoint``, ``port``, ``security_group_id``,
-    ``master_secret_arn``, ``critical_alarm_names``, ``proxy_endpoint`` (None without a proxy).
+    ``master_secret_arn``, ``critical_alarm_names``, ``proxy_endpoint`` (None without a proxy),
+    ``proxy_user_arn`` (the `rds-db` user a client of the proxy connects as with an IAM token:
+    None without a proxy that requires IAM authentication).
     """
 
     def __init__(
@@ -259,8 +261,9 @@ class Database(Construct):
             )
 
         self.proxy_endpoint: str | None = None
+        self.proxy_user_arn: str | None = None
         if proxy_group is not None:
-            self.proxy_endpoint = self._proxy(
+            db_proxy = self._proxy(
                 config,
                 name,
                 kms_key_arn,
@@ -272,6 +275,9 @@ class Database(Construct):
                 master_secret.arn,
                 master_secret_value,
             )
+            self.proxy_endpoint = db_proxy.endpoint
+            if db.proxy.iam_auth == "REQUIRED":
+                self.proxy_user_arn = self._proxy_user_arn(config, db_proxy)
 
         alarms = self._alarms(config, name, alerts_topic_arn, primary.identifier)
         for number, replica in enumerate(replicas, start=1):
@@ -350,7 +356,7 @@ class Database(Construct):
         primary: DbInstance,
         secret_arn: str,
         secret_value: SecretsmanagerSecretVersion,
-    ) -> str:
+    ) -> DbProxy:
         proxy = config.database.proxy
         endpoint_group = self._secrets_endpoint(config, name, network, proxy_group, allowed)
         for rule_id, port, peer, description in (
@@ -430,7 +436,22 @@ class Database(Construct):
             target_group_name=target_group.name,
             db_instance_identifier=primary.identifier,
         )
-        return db_proxy.endpoint
+        return db_proxy
+
+    def _proxy_user_arn(self, config: EnvironmentConfig, db_proxy: DbProxy) -> str:
+        """What a client of the proxy needs `rds-db:connect` on: the user at the proxy,
+        dbuser:<proxy resource id>/<user> (RDS user guide, "Connecting to a database through RDS
+        Proxy", https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connecting.html).
+        The user is the master user: the proxy holds only the master secret, so that is the one
+        user it can log in as (the proxy checks the IAM token, then logs in with the password)."""
+        # The resource id is the prx-... part of the proxy's ARN (arn:<partition>:rds:<region>:
+        # <account>:db-proxy:<id>), which the provider exports as no attribute of its own. A local
+        # keeps the quoted ":" out of the policy documents that name it, so they stay plain JSON.
+        resource_id = TerraformLocal(self, "proxy_resource_id", Fn.element(Fn.split(":", db_proxy.arn), 6))
+        return (
+            f"arn:{config.partition}:rds-db:{config.region}:{self._account_id}:dbuser:"
+            f"{resource_id.as_string}/{config.database.username}"
+        )
 
     def _proxy_security_group(self, name: str, network: Network, allowed: list[str]) -> SecurityGroup:
         """Clients reach the proxy on 5432; its egress (to the database and to the Secrets Manager

@@ -1,8 +1,9 @@
 """The ML training schedule: an EventBridge rule that puts a message on an encrypted SQS queue
-(with a dead-letter queue for what cannot be delivered or processed), and the IRSA role of the
-workers that consume it."""
+(with a dead-letter queue for what cannot be delivered or processed), and what the workers that
+consume it may do (their role is made with the other workload roles, f1_infra/constructs/workloads.py)."""
 
 import json
+from typing import Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
@@ -14,7 +15,6 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
-from f1_infra.constructs.irsa import OidcProvider, ServiceAccountRole
 from f1_infra.constructs.observability import DASHBOARD_PERIOD, Alarms
 from f1_infra.iam import policy_document, statement
 from f1_infra.settings.monitoring import TrainingConfig
@@ -32,10 +32,25 @@ CONSUMER_QUEUE_ACTIONS = (
 )
 
 
+def consumer_statements(queue_arn: str, kms_key_arn: str, region: str) -> list[dict[str, Any]]:
+    """What the training workers may do: receive and delete the queue's messages, change their
+    visibility, and decrypt them with the key the queue is encrypted with. SQS decrypts for the
+    receiver, so the key is held to requests SQS makes (kms:ViaService): the role's other grants of
+    the same key stay limited to their own services."""
+    return [
+        statement("ConsumeTrainingQueue", CONSUMER_QUEUE_ACTIONS, [queue_arn]),
+        statement(
+            "DecryptTrainingMessages",
+            ["kms:Decrypt"],
+            [kms_key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}},
+        ),
+    ]
+
+
 class TrainingSchedule:
     """Built into ``scope`` (the monitoring construct), so that Terraform addresses stay as they
-    were. Attributes: ``queue_url``, ``queue_arn``, ``consumer_role_arn`` (None until
-    :meth:`add_consumer_role`)."""
+    were. Attributes: ``queue_url``, ``queue_arn``, ``kms_key_arn`` (the queue's key)."""
 
     def __init__(
         self,
@@ -47,10 +62,6 @@ class TrainingSchedule:
         kms_key_arn: str,
         alarms: Alarms,
     ) -> None:
-        self._scope = scope
-        self._settings = settings
-        self._name_prefix = name_prefix
-        self._kms_key_arn = kms_key_arn
         name = f"{name_prefix}-ml-training"
         encryption = {"kms_master_key_id": kms_key_arn, "kms_data_key_reuse_period_seconds": 300}
         dead_letters = SqsQueue(
@@ -132,22 +143,4 @@ class TrainingSchedule:
         )
         self.queue_url: str = queue.url
         self.queue_arn: str = queue.arn
-        self.consumer_role_arn: str | None = None
-
-    def add_consumer_role(self, oidc: OidcProvider) -> ServiceAccountRole:
-        """The IRSA role of the training workers: receive and delete the queue's messages, decrypt
-        them with the environment key. Needs the cluster's OIDC provider."""
-        role = ServiceAccountRole(
-            self._scope,
-            "training_consumer",
-            name=f"{self._name_prefix}-ml-training-consumer",
-            oidc=oidc,
-            namespace=self._settings.namespace,
-            service_account=self._settings.service_account,
-            policy=policy_document(
-                statement("ConsumeTrainingQueue", CONSUMER_QUEUE_ACTIONS, [self.queue_arn]),
-                statement("DecryptTrainingMessages", ["kms:Decrypt"], [self._kms_key_arn]),
-            ),
-        )
-        self.consumer_role_arn = role.arn
-        return role
+        self.kms_key_arn: str = kms_key_arn

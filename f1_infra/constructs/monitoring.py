@@ -11,7 +11,6 @@ from f1_infra.constructs.cache import Cache
 from f1_infra.constructs.cost import monthly_budget
 from f1_infra.constructs.database import Database
 from f1_infra.constructs.events import TrainingSchedule
-from f1_infra.constructs.irsa import OidcProvider, ServiceAccountRole
 from f1_infra.constructs.load_balancer import LoadBalancer
 from f1_infra.constructs.network import Network
 from f1_infra.constructs.observability import (
@@ -34,8 +33,8 @@ class Monitoring(Construct):
 
     Attributes: ``alb_dns_name``, ``alb_arn``, ``alb_security_group_id``, ``target_group_arns``
     (name -> ARN), ``log_group_names``, ``dashboard_name``, ``dashboard_url``,
-    ``training_queue_url``, ``training_queue_arn``, ``alarm_names`` (key -> alarm name),
-    ``training_consumer_role_arn`` (None until :meth:`add_training_consumer_role`).
+    ``training_queue_url``, ``training_queue_arn``, ``training_queue_key_arn`` (the key its messages
+    are encrypted with), ``alarm_names`` (key -> alarm name).
     :meth:`admit_to_targets` opens the pods' security group to the load balancer.
     """
 
@@ -117,17 +116,9 @@ class Monitoring(Construct):
         )
         self.training_queue_url: str = self._training.queue_url
         self.training_queue_arn: str = self._training.queue_arn
-
-    @property
-    def training_consumer_role_arn(self) -> str | None:
-        return self._training.consumer_role_arn
+        self.training_queue_key_arn: str = self._training.kms_key_arn
 
     def admit_to_targets(self, security_group_id: str) -> None:
         """Let the load balancer reach the pods of the security group (the EKS nodes' group, which
         the VPC CNI gives every pod) on the target groups' ports."""
         self._load_balancer.admit_to_targets(security_group_id)
-
-    def add_training_consumer_role(self, oidc: OidcProvider) -> ServiceAccountRole:
-        """The IRSA role of the training workers (receive and delete the queue's messages, decrypt
-        them with the environment key). Needs the cluster's OIDC provider."""
-        return self._training.add_consumer_role(oidc)

@@ -1,4 +1,5 @@
-"""S3: buckets for model artifacts, backups and logs; their replicas; service account access."""
+"""S3: buckets for model artifacts, backups and logs; their replicas; what a service account's
+access to them takes (its role is made with the other workload roles, f1_infra/constructs/workloads.py)."""
 
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -51,18 +52,16 @@ from cdktf_cdktf_provider_random.id import Id
 from constructs import Construct
 
 from f1_infra.constructs.encryption import account_administration
-from f1_infra.constructs.irsa import OidcProvider, ServiceAccountRole
 from f1_infra.iam import policy_document, service_trust_policy, statement
-from f1_infra.rules.storage import role_name
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.settings.storage import (
     BUCKET_SUFFIX_BYTES,
     BucketConfig,
     BucketLifecycle,
     ReplicationConfig,
-    ServiceAccountConfig,
     bucket_name,
 )
+from f1_infra.settings.workloads import BucketGrant
 
 # Buckets encrypted with the environment key; the logs bucket uses SSE-S3 (rules 8 and 43).
 KMS_BUCKETS = ("models", "backups")
@@ -518,16 +517,16 @@ def _arns_and_objects(arns: Sequence[str]) -> list[str]:
     return [value for arn in arns for value in (arn, f"{arn}/*")]
 
 
-def service_account_policy(
-    grants: ServiceAccountConfig, buckets: Mapping[str, tuple[str, bool]], kms_key_arn: str, region: str
-) -> str:
-    """The inline policy of one service account: per bucket, ListBucket (limited to the prefix)
-    when it reads, object actions on the prefix, and the environment key only for buckets
+def bucket_access_statements(
+    grants: Mapping[str, BucketGrant], buckets: Mapping[str, tuple[str, bool]], kms_key_arn: str, region: str
+) -> list[dict[str, Any]]:
+    """What one service account may do with the buckets: per bucket, ListBucket (limited to the
+    prefix) when it reads, object actions on the prefix, and the environment key only for buckets
     encrypted with it. ``buckets`` maps a bucket key to (ARN, encrypted with the key)."""
     statements: list[dict[str, Any]] = []
     key_actions: set[str] = set()
     key_buckets: list[str] = []
-    for key, grant in grants.buckets.items():
+    for key, grant in grants.items():
         arn, uses_key = buckets[key]
         prefix = grant.prefix or ""
         reads, writes = grant.access in ("read", "read_write"), grant.access in ("write", "read_write")
@@ -553,37 +552,4 @@ def service_account_policy(
                 },
             )
         )
-    return policy_document(*statements)
-
-
-class StorageAccess(Construct):
-    """IAM roles (IRSA) for the service accounts listed in the environment file, each limited
-    to its buckets and prefixes.
-
-    Attributes: ``role_arns`` (service account name -> role ARN).
-    """
-
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        config: EnvironmentConfig,
-        storage: Storage,
-        kms_key_arn: str,
-        oidc: OidcProvider,
-    ) -> None:
-        super().__init__(scope, id)
-        buckets = {key: (bucket.arn, key in storage.kms_buckets) for key, bucket in storage.buckets.items()}
-        self.role_arns: dict[str, str] = {}
-        for account, grants in config.storage.service_accounts.items():
-            role = ServiceAccountRole(
-                self,
-                account.replace("-", "_"),
-                name=role_name(config, account),
-                oidc=oidc,
-                namespace=grants.namespace,
-                service_account=account,
-                policy=service_account_policy(grants, buckets, kms_key_arn, config.region),
-            )
-            self.role_arns[account] = role.arn
+    return statements

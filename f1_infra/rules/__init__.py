@@ -10,7 +10,19 @@ they are printed, never refused.
 
 from collections.abc import Callable, Iterator
 
-from f1_infra.rules import backend, cache, catalog, cluster, database, general, monitoring, network, production, storage
+from f1_infra.rules import (
+    backend,
+    cache,
+    catalog,
+    cluster,
+    database,
+    general,
+    monitoring,
+    network,
+    production,
+    storage,
+    workloads,
+)
 from f1_infra.settings.environment import EnvironmentConfig
 
 Finding = tuple[str, str]
@@ -26,6 +38,7 @@ CHECKS: tuple[Check, ...] = (
     cache.check,
     storage.check,
     monitoring.check,
+    workloads.check,
     production.check,
 )
 

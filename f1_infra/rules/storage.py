@@ -1,4 +1,4 @@
-"""Rules on the S3 buckets: names, lifecycle schedules, replication, service access (rules 1-7)."""
+"""Rules on the S3 buckets: names, lifecycle schedules, replication (rules 1-7)."""
 
 from collections.abc import Iterator, Sequence
 
@@ -18,12 +18,6 @@ ARCHIVES = ("GLACIER_IR", "GLACIER")
 
 # What the random suffix looks like, for checking names before it exists.
 SUFFIX_PLACEHOLDER = "0" * BUCKET_SUFFIX_LENGTH
-# IAM role names are limited to 64 characters.
-ROLE_NAME_MAX = 64
-
-
-def role_name(config: EnvironmentConfig, service_account: str) -> str:
-    return f"{config.name_prefix}-{service_account}-s3"
 
 
 def transition_problems(transitions: Sequence[LifecycleTransition], kind: str) -> Iterator[tuple[int, str]]:
@@ -125,16 +119,5 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
                 (
                     "list 'logs' too: the replicas' server access logs go to the replica of the logs bucket, "
                     "since S3 logs only to a bucket in the same region"
-                ),
-            )
-
-    for account in storage.service_accounts:
-        name = role_name(config, account)
-        if len(name) > ROLE_NAME_MAX:
-            yield (
-                pointer("storage", "service_accounts", account),
-                (
-                    f"role name {name!r} has {len(name)} characters; IAM allows {ROLE_NAME_MAX}, "
-                    "so shorten the service account name"
                 ),
             )

@@ -15,12 +15,23 @@ from f1_infra.settings.database import DatabaseConfig
 from f1_infra.settings.monitoring import MonitoringConfig
 from f1_infra.settings.network import NetworkConfig
 from f1_infra.settings.storage import StorageConfig
+from f1_infra.settings.workloads import WorkloadsConfig
 
 TITLE = "F1 analytics platform environment"
 DESCRIPTION = (
     "One deployable environment of the F1 analytics platform. The file name (without .json) is the environment "
     "name and the Terraform stack name. Settings with a default may be left out."
 )
+
+# Settings that moved to another place, by their old JSON pointer: the loader names the new place
+# instead of only refusing the unknown key.
+MOVED_SETTINGS = {
+    "/storage/service_accounts": "it moved to /workloads/service_accounts (same keys: namespace, buckets)",
+    "/monitoring/training/namespace": "the training queue's consumer is now the service account in "
+    "/workloads/service_accounts with training_queue: true; set its namespace there",
+    "/monitoring/training/service_account": "the training queue's consumer is now the service account in "
+    "/workloads/service_accounts with training_queue: true",
+}
 
 TagKey = Annotated[
     str,
@@ -105,13 +116,18 @@ class EnvironmentConfig(Setting):
     )
     storage: StorageConfig = Field(
         StorageConfig(),
-        description="The S3 module: buckets for ML model artifacts, data backups and logs, their lifecycle, "
-        "cross-region replication and the IAM roles of the service accounts that use them.",
+        description="The S3 module: buckets for ML model artifacts, data backups and logs, their lifecycle and "
+        "cross-region replication. Who may use them is in workloads.",
     )
     monitoring: MonitoringConfig = Field(
         description="The monitoring module: the public Application Load Balancer and its WAF, CloudWatch log groups, "
         "dashboard and alarms, the composite platform-health alarm, the ML training schedule (EventBridge to SQS) "
         "and the monthly cost budget."
+    )
+    workloads: WorkloadsConfig = Field(
+        description="The application's Kubernetes service accounts and what each may do in AWS: buckets, the "
+        "training queue, the database through the RDS Proxy, the cache's AUTH secret, custom metrics. Each gets "
+        "one IAM role (IRSA); one of them consumes the training queue.",
     )
 
     @property

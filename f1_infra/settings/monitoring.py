@@ -259,17 +259,6 @@ class TrainingConfig(Setting):
         le=1000,
         description="Receives after which a message moves to the dead-letter queue (1 to 1000).",
     )
-    namespace: str = Field(
-        "f1-analytics",
-        pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
-        description="Kubernetes namespace of the training consumer's service account.",
-    )
-    service_account: str = Field(
-        "ml-training",
-        pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
-        description="Kubernetes service account of the training consumer; its IAM role may receive and delete the "
-        "queue's messages.",
-    )
 
 
 class BudgetConfig(Setting):
@@ -315,7 +304,7 @@ class MonitoringConfig(Setting):
     training: TrainingConfig = Field(
         TrainingConfig(),
         description="The ML training schedule: an EventBridge rule putting a message on an encrypted SQS queue that "
-        "the training workers consume.",
+        "the training workers consume (the workloads service account with training_queue true).",
     )
     budget: BudgetConfig = Field(
         description="The monthly AWS cost budget of the environment, notifying the alerts topic."

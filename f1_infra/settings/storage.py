@@ -1,19 +1,14 @@
-"""Settings of the S3 module (envs/*.json `storage`): buckets, lifecycles, replication, access."""
+"""Settings of the S3 module (envs/*.json `storage`): buckets, lifecycles, replication. Who may use
+the buckets is in the workloads section (f1_infra/settings/workloads.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from f1_infra.settings.base import (
-    KUBERNETES_NAME_PATTERN,
-    UNIQUE,
-    FrozenMap,
-    Region,
-    Setting,
-)
+from f1_infra.settings.base import UNIQUE, Region, Setting
 
 # Bucket names end with the hex form of a random_id of this many bytes: unique in S3's global
 # namespace, and fixed in the Terraform state after the first apply.
@@ -164,41 +159,6 @@ class ReplicationConfig(Setting):
     )
 
 
-class BucketGrant(Setting):
-    access: Literal["read", "write", "read_write"] = Field(
-        description="read: list and get objects; write: put objects (no list, no delete); read_write: both."
-    )
-    prefix: str | None = Field(
-        None,
-        pattern=r"^([A-Za-z0-9_.-]+/)+$",
-        description="Restrict access to keys under this prefix, e.g. models/ (path segments ending with a slash). "
-        "Leave out for the whole bucket.",
-    )
-
-
-class ServiceAccountConfig(Setting):
-    namespace: str = Field(
-        "f1-analytics",
-        max_length=63,
-        pattern=KUBERNETES_NAME_PATTERN,
-        description="Kubernetes namespace of the service account.",
-    )
-    buckets: FrozenMap[
-        Annotated[BucketKey, Field(description="bucket keys are models, backups and logs")], BucketGrant
-    ] = Field(min_length=1, description="Access per bucket (models, backups, logs).")
-
-
-ServiceAccountName = Annotated[
-    str,
-    Field(
-        max_length=63,
-        pattern=KUBERNETES_NAME_PATTERN,
-        description="service account names are 1 to 63 lowercase letters, digits and hyphens, starting and ending "
-        "with a letter or digit",
-    ),
-]
-
-
 class StorageConfig(Setting):
     force_destroy: bool = Field(
         False,
@@ -217,10 +177,4 @@ class StorageConfig(Setting):
         None,
         description="Cross-region replication of buckets into replica buckets in a disaster-recovery region (each "
         "replica encrypted with a KMS key of that region). Leave out for no replication.",
-    )
-    service_accounts: FrozenMap[ServiceAccountName, ServiceAccountConfig] = Field(
-        {},
-        description="Kubernetes service accounts that get an IAM role (IRSA) for the buckets, keyed by service "
-        "account name. Each role may use only the buckets (and prefixes) listed for it, and the environment KMS key "
-        "only for those buckets.",
     )
