@@ -171,6 +171,9 @@ PASSED_TO_SERVICES = (
 # when a role of an environment stack is granted an action outside these.
 WORKLOAD_SERVICES = (
     "autoscaling",
+    # The CloudWatch agent of the amazon-cloudwatch-observability add-on publishes the Container
+    # Insights metrics (cloudwatch:PutMetricData, CloudWatchAgentServerPolicy).
+    "cloudwatch",
     "ec2",
     "ecr",
     "eks",
@@ -181,6 +184,12 @@ WORKLOAD_SERVICES = (
     "s3",
     "secretsmanager",
     "sqs",
+    # The CloudWatch agent may read its configuration from parameters named AmazonCloudWatch-*
+    # (ssm:GetParameter, CloudWatchAgentServerPolicy).
+    "ssm",
+    # The CloudWatch agent forwards Application Signals traces to X-Ray (CloudWatchAgentServerPolicy
+    # and AWSXrayWriteOnlyAccess, which the add-on's documentation requires).
+    "xray",
 )
 # AmazonEKSClusterPolicy creates the load balancing service-linked role for Kubernetes services
 # of type LoadBalancer: the one IAM write the boundary lets through.
@@ -201,6 +210,8 @@ MANAGED_POLICY_GRANTS: dict[str, tuple[str, ...]] = {
     "AmazonEKS_CNI_Policy": ("ec2:*",),
     "service-role/AmazonEBSCSIDriverPolicy": ("ec2:*",),
     "service-role/AmazonRDSEnhancedMonitoringRole": ("logs:*",),
+    "CloudWatchAgentServerPolicy": ("cloudwatch:PutMetricData", "ec2:*", "logs:*", "ssm:GetParameter", "xray:*"),
+    "AWSXrayWriteOnlyAccess": ("xray:*",),
 }
 
 # Policies that would turn a role the workspace creates into an administrator of the account.
