@@ -181,14 +181,21 @@ WORKLOAD_SERVICES = (
     "s3",
     "secretsmanager",
     "sqs",
+    # The CloudWatch agent forwards Application Signals traces to X-Ray (CloudWatchAgentServerPolicy
+    # and AWSXrayWriteOnlyAccess, which the add-on's documentation requires).
+    "xray",
 )
-# Services whose one action the workloads use (f1_infra/constructs/workloads.py): the boundary admits
-# that action only. PutMetricData, the one CloudWatch action without resource-level permissions, is
-# granted on "*" and held to the custom namespace by the role's policy; rds-db:connect is how a
-# workload logs in to the RDS Proxy with an IAM token.
+# Services of which the roles use one action: the boundary admits that action only.
+# PutMetricData, the one CloudWatch action without resource-level permissions, is granted on "*"
+# and held to the custom namespace by the workloads' policies (f1_infra/constructs/workloads.py);
+# the CloudWatch agent of the amazon-cloudwatch-observability add-on publishes the Container
+# Insights metrics with it (CloudWatchAgentServerPolicy). rds-db:connect is how a workload logs in
+# to the RDS Proxy with an IAM token. ssm:GetParameter: the CloudWatch agent may read its
+# configuration from parameters named AmazonCloudWatch-* (CloudWatchAgentServerPolicy).
 WORKLOAD_ACTIONS = (
     "cloudwatch:PutMetricData",
     "rds-db:connect",
+    "ssm:GetParameter",
 )
 # AmazonEKSClusterPolicy creates the load balancing service-linked role for Kubernetes services
 # of type LoadBalancer: the one IAM write the boundary lets through.
@@ -209,6 +216,8 @@ MANAGED_POLICY_GRANTS: dict[str, tuple[str, ...]] = {
     "AmazonEKS_CNI_Policy": ("ec2:*",),
     "service-role/AmazonEBSCSIDriverPolicy": ("ec2:*",),
     "service-role/AmazonRDSEnhancedMonitoringRole": ("logs:*",),
+    "CloudWatchAgentServerPolicy": ("cloudwatch:PutMetricData", "ec2:*", "logs:*", "ssm:GetParameter", "xray:*"),
+    "AWSXrayWriteOnlyAccess": ("xray:*",),
 }
 
 # Policies that would turn a role the workspace creates into an administrator of the account.

@@ -302,7 +302,9 @@ def traffic(document: Mapping[str, Any]) -> str:
             ports = _ports(rule.get("ip_protocol"), rule.get("from_port"), rule.get("to_port"))
             peers = _refs(stack, rule.get("referenced_security_group_id", ""), "aws_security_group")
             if direction == "ingress":
-                for peer in peers or [rule.get("cidr_ipv4", "")]:
+                # A group of another stack (an operator's bastion) is shown by its id, like a CIDR.
+                outside = rule.get("referenced_security_group_id") or rule.get("cidr_ipv4", "")
+                for peer in peers or [outside]:
                     allowed[(peer, own)].add(ports)
             elif "cidr_ipv4" in rule and not _inside(rule["cidr_ipv4"], vpc_cidrs):
                 allowed[(own, rule["cidr_ipv4"])].add(ports)

@@ -258,6 +258,30 @@ def check_kubernetes_version(clients: Clients, config: EnvironmentConfig) -> lis
     return [Result(name, "FAIL", f"{version} is not offered by EKS in {config.region} ({status or 'unknown'})")]
 
 
+def check_addons(clients: Clients, config: EnvironmentConfig) -> list[Result]:
+    """Every add-on the cluster installs is offered for its Kubernetes version in the region, and
+    each pinned version is among the offered ones (metrics-server is a community add-on, whose
+    versions follow their own calendar)."""
+    version = config.cluster.kubernetes_version
+    name, problems = "EKS add-ons", []
+    wanted = config.cluster.addon_versions.by_addon()
+    for addon, pinned in wanted.items():
+        offered = [
+            v["addonVersion"]
+            for found in _pages(
+                clients.eks, "describe_addon_versions", "addons", addonName=addon, kubernetesVersion=version
+            )
+            for v in found.get("addonVersions", [])
+        ]
+        if not offered:
+            problems.append(f"{addon} is not offered for Kubernetes {version}")
+        elif pinned is not None and pinned not in offered:
+            problems.append(f"{addon} {pinned} is not offered for Kubernetes {version} (offered: {', '.join(offered)})")
+    if problems:
+        return [Result(name, "FAIL", f"{'; '.join(problems)} in {config.region}")]
+    return [Result(name, "ok", f"{', '.join(wanted)} offered for Kubernetes {version}")]
+
+
 def check_certificate(clients: Clients, config: EnvironmentConfig) -> list[Result]:
     arn = config.monitoring.alb.certificate.arn
     name = "ACM certificate"
@@ -334,6 +358,7 @@ AWS_CHECKS: tuple[tuple[str, Check], ...] = (
     ("RDS instance class", check_db_classes),
     ("ElastiCache node type", check_cache_node_type),
     ("EKS Kubernetes version", check_kubernetes_version),
+    ("EKS add-ons", check_addons),
     ("ACM certificate", check_certificate),
 )
 

@@ -1,13 +1,22 @@
 """The EKS module, per environment: what `terraform apply` would create."""
 
+import ipaddress
 import json
+import re
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
 import pytest
 
+from f1_infra import diagrams
 from f1_infra.app import build
 from f1_infra.config import DEFAULT_ENVS_DIR, load_environment
+from f1_infra.constructs.cluster import CONTROL_PLANE_PORTS
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack, policy, statement
+
+if TYPE_CHECKING:
+    from cdktf import App
 
 LETTERS = ("a", "b", "c")
 GROUPS = ("general", "ml_workload")
@@ -125,12 +134,16 @@ def test_security_group_rules_are_minimal(stack: Stack, config: EnvironmentConfi
         peer = rule.get("referenced_security_group_id") or rule.get("cidr_ipv4")
         return rule["ip_protocol"], rule.get("from_port"), rule.get("to_port"), peer
 
+    operators = {
+        f"cluster_from_cidr_{cidr.replace('.', '_').replace('/', '_')}": ("tcp", 443, 443, cidr)
+        for cidr in config.cluster.api_access.cidrs
+    }
     assert {k: shape(r) for k, r in rules_of(stack, ingress, "cluster_security_group").items()} == {
-        "cluster_from_nodes_api": ("tcp", 443, 443, node_sg)
+        "cluster_from_nodes_api": ("tcp", 443, 443, node_sg),
+        **operators,
     }
     assert {k: shape(r) for k, r in rules_of(stack, ingress, "node_security_group").items()} == {
-        "nodes_from_cluster_webhooks": ("tcp", 443, 443, cluster_sg),
-        "nodes_from_cluster_kubelet": ("tcp", 10250, 10250, cluster_sg),
+        **{f"nodes_from_cluster_{p.key}": ("tcp", p.port, p.port, cluster_sg) for p in CONTROL_PLANE_PORTS},
         "nodes_from_nodes": ("-1", None, None, node_sg),
         # The load balancer reaches the pods (monitoring module), on the target groups' ports only.
         **{
@@ -139,8 +152,7 @@ def test_security_group_rules_are_minimal(stack: Stack, config: EnvironmentConfi
         },
     }
     assert {k: shape(r) for k, r in rules_of(stack, egress, "cluster_security_group").items()} == {
-        "cluster_to_nodes_webhooks": ("tcp", 443, 443, node_sg),
-        "cluster_to_nodes_kubelet": ("tcp", 10250, 10250, node_sg),
+        f"cluster_to_nodes_{p.key}": ("tcp", p.port, p.port, node_sg) for p in CONTROL_PLANE_PORTS
     }
     assert {k: shape(r) for k, r in rules_of(stack, egress, "node_security_group").items()} == {
         "nodes_to_vpc": ("-1", None, None, config.network.vpc_cidr),
@@ -148,6 +160,65 @@ def test_security_group_rules_are_minimal(stack: Stack, config: EnvironmentConfi
     }
     for type_ in (ingress, egress):
         assert all(rule["description"] for rule in stack.resources(type_).values())
+
+
+# --------------------------------------------------------------------------- the control plane's ports (rule 46)
+
+# What AWS accepts in a security group rule's description.
+RULE_DESCRIPTION = re.compile(r"[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}")
+
+
+def test_the_port_table_names_the_component_behind_each_port() -> None:
+    by_port = {p.port: p for p in CONTROL_PLANE_PORTS}
+    assert len(by_port) == len({p.key for p in CONTROL_PLANE_PORTS}) == len(CONTROL_PLANE_PORTS)
+    # The kubelet and 443 webhooks (EKS's requirements), the AWS Load Balancer Controller's and the
+    # CloudWatch agent operator's webhooks (9443), and metrics-server of the EKS add-on (10251, not
+    # upstream's 4443). Ports of components the platform does not install stay closed.
+    assert sorted(by_port) == [443, 9443, 10250, 10251]
+    assert "Load Balancer Controller" in by_port[9443].component
+    assert "CloudWatch agent operator" in by_port[9443].component
+    assert "metrics-server" in by_port[10251].component
+    for entry in CONTROL_PLANE_PORTS:
+        assert RULE_DESCRIPTION.fullmatch(entry.component), entry
+        assert RULE_DESCRIPTION.fullmatch(entry.reason), entry
+        assert entry.source.startswith("https://"), entry
+
+
+def test_the_control_plane_reaches_the_nodes_on_each_port_of_the_table(stack: Stack, app: "App") -> None:
+    cluster = app.node.find_child(stack.name).cluster  # type: ignore[attr-defined]
+    assert cluster.control_plane_ports == CONTROL_PLANE_PORTS
+    cluster_sg = stack.ref("aws_security_group", "cluster/cluster_security_group")
+    node_sg = stack.ref("aws_security_group", "cluster/node_security_group")
+    for entry in cluster.control_plane_ports:
+        ingress = stack.resource("aws_vpc_security_group_ingress_rule", f"cluster/nodes_from_cluster_{entry.key}")
+        egress = stack.resource("aws_vpc_security_group_egress_rule", f"cluster/cluster_to_nodes_{entry.key}")
+        # In at the node group from the cluster group, and out of the cluster group to the node group.
+        assert (ingress["security_group_id"], ingress["referenced_security_group_id"]) == (node_sg, cluster_sg)
+        assert (egress["security_group_id"], egress["referenced_security_group_id"]) == (cluster_sg, node_sg)
+        for rule in (ingress, egress):
+            assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", entry.port, entry.port)
+        assert (ingress["description"], egress["description"]) == (entry.reason, entry.component)
+
+
+# --------------------------------------------------------------------------- operators reach the API (rule 47)
+
+VPN = "10.250.0.0/20"
+
+
+def test_the_operators_vpn_reaches_the_private_endpoint_on_443(stack: Stack, config: EnvironmentConfig) -> None:
+    # The shipped files admit the operators' VPN range, outside every environment's VPC.
+    assert config.cluster.api_access.cidrs == (VPN,)
+    assert not config.cluster.public_access_cidrs
+    rule = stack.resource("aws_vpc_security_group_ingress_rule", "cluster/cluster_from_cidr_10_250_0_0_20")
+    assert rule["security_group_id"] == stack.ref("aws_security_group", "cluster/cluster_security_group")
+    assert (rule["cidr_ipv4"], rule["ip_protocol"], rule["from_port"], rule["to_port"]) == (VPN, "tcp", 443, 443)
+    assert "referenced_security_group_id" not in rule
+
+
+def test_the_vpn_range_is_outside_every_vpc(configs: dict[str, EnvironmentConfig]) -> None:
+    vpn = ipaddress.ip_network(VPN)
+    for config in configs.values():
+        assert not vpn.overlaps(ipaddress.ip_network(config.network.vpc_cidr)), config.name
 
 
 # --------------------------------------------------------------------------- node groups
@@ -296,7 +367,14 @@ def test_other_addons_wait_for_the_node_groups(stack: Stack, path: str, addon: s
 
 def test_addon_conflicts_and_versions(stack: Stack) -> None:
     addons = stack.resources("aws_eks_addon").values()
-    assert sorted(a["addon_name"] for a in addons) == ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]
+    assert sorted(a["addon_name"] for a in addons) == [
+        "amazon-cloudwatch-observability",
+        "aws-ebs-csi-driver",
+        "coredns",
+        "kube-proxy",
+        "metrics-server",
+        "vpc-cni",
+    ]
     for addon in addons:
         assert addon["resolve_conflicts_on_create"] == addon["resolve_conflicts_on_update"] == "OVERWRITE"
         # The shipped files pin none: each gets its default version for 1.35 at creation.
@@ -310,6 +388,82 @@ def test_ebs_csi_driver_has_its_irsa_role(stack: Stack) -> None:
     assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"
     cni = stack.resource("aws_iam_role_policy_attachment", "cluster/vpc_cni_irsa/AmazonEKS_CNI_Policy")
     assert cni["policy_arn"] == "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
+
+
+def test_metrics_server_is_the_eks_add_on_after_the_nodes(stack: Stack) -> None:
+    body = stack.resource("aws_eks_addon", "cluster/metrics_server")
+    assert body["addon_name"] == "metrics-server"
+    assert body["cluster_name"] == cluster_ref(stack)
+    assert "service_account_role_arn" not in body
+    assert body["depends_on"] == [stack.address("aws_eks_node_group", f"cluster/{name}") for name in GROUPS]
+
+
+INSIGHTS = ("application", "dataplane", "host", "performance")
+
+
+def test_cloudwatch_observability_runs_with_its_role_after_nodes_and_log_groups(stack: Stack) -> None:
+    body = stack.resource("aws_eks_addon", "cluster/cloudwatch_observability")
+    assert body["addon_name"] == "amazon-cloudwatch-observability"
+    assert body["cluster_name"] == cluster_ref(stack)
+    assert body["service_account_role_arn"] == stack.ref("aws_iam_role", "cluster/cloudwatch_agent_irsa/role", "arn")
+    # Default configuration: Container Insights with enhanced observability and Fluent Bit.
+    assert "configuration_values" not in body
+    attachments = {
+        name: stack.resource("aws_iam_role_policy_attachment", f"cluster/cloudwatch_agent_irsa/{name}")
+        for name in ("CloudWatchAgentServerPolicy", "AWSXrayWriteOnlyAccess")
+    }
+    assert {name: a["policy_arn"] for name, a in attachments.items()} == {
+        name: f"arn:aws:iam::aws:policy/{name}" for name in attachments
+    }
+    assert all(
+        a["role"] == stack.ref("aws_iam_role", "cluster/cloudwatch_agent_irsa/role", "name")
+        for a in attachments.values()
+    )
+    assert body["depends_on"] == [
+        *(stack.address("aws_eks_node_group", f"cluster/{name}") for name in GROUPS),
+        *(stack.address("aws_iam_role_policy_attachment", f"cluster/cloudwatch_agent_irsa/{n}") for n in attachments),
+        *(stack.address("aws_cloudwatch_log_group", f"cluster/container_insights_{name}") for name in INSIGHTS),
+    ]
+
+
+@pytest.mark.parametrize(("env", "days"), [("dev", 30), ("staging", 90), ("prod", 365)])
+def test_container_insights_log_groups_expire_and_use_the_environment_key(
+    stacks: dict[str, Stack], app: "App", env: str, days: int
+) -> None:
+    stack = stacks[env]
+    for name in INSIGHTS:
+        group = stack.resource("aws_cloudwatch_log_group", f"cluster/container_insights_{name}")
+        # The names the agent and Fluent Bit write to: created here first, or they create them
+        # with no expiry and no key.
+        assert group["name"] == f"/aws/containerinsights/f1-analytics-{env}-eks/{name}"
+        assert group["retention_in_days"] == days
+        assert group["kms_key_id"] == stack.ref("aws_kms_key", "kms/key", "arn")
+    # Other modules (journey tests, dashboards) find them by name through the construct.
+    assert set(app.node.find_child(env).cluster.container_insights_log_groups) == set(INSIGHTS)  # type: ignore[attr-defined]
+
+
+def test_the_key_lets_cloudwatch_logs_encrypt_the_container_insights_groups(stack: Stack) -> None:
+    key = policy(stack.resource("aws_kms_key", "kms/key"))
+    logs = statement(key, "CloudWatchLogs")
+    assert logs["Principal"] == {"Service": "logs.us-west-2.amazonaws.com"}
+    pattern = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    account = stack.data_ref("aws_caller_identity", "caller", "account_id")
+    group = f"arn:aws:logs:us-west-2:{account}:log-group:/aws/containerinsights/f1-analytics-{stack.name}-eks/host"
+    assert fnmatchcase(group, pattern)
+
+
+def test_the_dashboard_reads_what_container_insights_publishes(stack: Stack) -> None:
+    body = json.loads(stack.resource("aws_cloudwatch_dashboard", "monitoring/dashboard")["dashboard_body"])
+    (widget,) = [w for w in body["widgets"] if "Container Insights" in w["properties"].get("title", "")]
+    metrics = [[part for part in m if not isinstance(part, dict)] for m in widget["properties"]["metrics"]]
+    cluster = f"f1-analytics-{stack.name}-eks"
+    # Cluster-level metrics of the ContainerInsights namespace, dimension ClusterName only:
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-EKS.html
+    assert metrics == [
+        ["ContainerInsights", "node_cpu_utilization", "ClusterName", cluster],
+        ["ContainerInsights", "node_memory_utilization", "ClusterName", cluster],
+        ["ContainerInsights", "cluster_node_count", "ClusterName", cluster],
+    ]
 
 
 # --------------------------------------------------------------------------- IRSA
@@ -326,15 +480,17 @@ def test_oidc_provider_trusts_the_cluster_issuer(stack: Stack) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "service_account", "role_name"),
+    ("path", "namespace", "service_account", "role_name"),
     [
-        ("vpc_cni_irsa", "aws-node", "vpc-cni"),
-        ("ebs_csi_irsa", "ebs-csi-controller-sa", "ebs-csi"),
-        ("autoscaler_irsa", "cluster-autoscaler", "cluster-autoscaler"),
+        ("vpc_cni_irsa", "kube-system", "aws-node", "vpc-cni"),
+        ("ebs_csi_irsa", "kube-system", "ebs-csi-controller-sa", "ebs-csi"),
+        ("autoscaler_irsa", "kube-system", "cluster-autoscaler", "cluster-autoscaler"),
+        # The CloudWatch agent and Fluent Bit of the amazon-cloudwatch-observability add-on.
+        ("cloudwatch_agent_irsa", "amazon-cloudwatch", "cloudwatch-agent", "cloudwatch-agent"),
     ],
 )
 def test_service_account_role_trust_pins_sub_and_aud(
-    stack: Stack, path: str, service_account: str, role_name: str
+    stack: Stack, path: str, namespace: str, service_account: str, role_name: str
 ) -> None:
     role = stack.resource("aws_iam_role", f"cluster/{path}/role")
     assert role["name"] == f"f1-analytics-{stack.name}-{role_name}"
@@ -348,7 +504,7 @@ def test_service_account_role_trust_pins_sub_and_aud(
     host = "${local." + issuer_host_local(stack) + "}"
     assert only["Condition"] == {
         "StringEquals": {
-            f"{host}:sub": f"system:serviceaccount:kube-system:{service_account}",
+            f"{host}:sub": f"system:serviceaccount:{namespace}:{service_account}",
             f"{host}:aud": "sts.amazonaws.com",
         }
     }
@@ -433,6 +589,9 @@ def test_cluster_outputs(stack: Stack) -> None:
 # --------------------------------------------------------------------------- settings the shipped files leave off
 
 ADMIN = "arn:aws:iam::123456789012:role/PlatformAdmin"
+ANALYST = "arn:aws:iam::123456789012:role/RaceAnalyst"
+DEVELOPER = "arn:aws:iam::123456789012:user/dev/jane"
+BASTION = "sg-0123456789abcdef0"
 
 
 @pytest.fixture(scope="module")
@@ -444,8 +603,13 @@ def custom(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     data["cluster"].update(
         allow_extended_support=True,
         public_access_cidrs=["203.0.113.0/24"],
+        api_access={"cidrs": ["10.250.0.0/20", "192.168.8.0/24"], "security_group_ids": [BASTION]},
         admin_principal_arns=[ADMIN],
-        addon_versions={"coredns": "v1.12.4-eksbuild.1"},
+        namespace_access=[
+            {"principal_arn": ANALYST, "namespaces": ["f1-analytics"], "level": "view"},
+            {"principal_arn": DEVELOPER, "namespaces": ["f1-analytics", "ml-training"], "level": "edit"},
+        ],
+        addon_versions={"coredns": "v1.12.4-eksbuild.1", "metrics_server": "v0.8.0-eksbuild.1"},
     )
     data["cluster"]["node_groups"]["ml_workload"]["instance_types"] = ["m6g.large", "m7g.large"]
     (folder / "qa.json").write_text(json.dumps(data))
@@ -475,7 +639,46 @@ def test_admin_principals_get_access_entries_with_cluster_admin(custom: Stack) -
 def test_extended_support_opt_in_and_pinned_addon(custom: Stack) -> None:
     assert custom.resource("aws_eks_cluster", "cluster/cluster")["upgrade_policy"] == {"support_type": "EXTENDED"}
     assert custom.resource("aws_eks_addon", "cluster/coredns")["addon_version"] == "v1.12.4-eksbuild.1"
+    assert custom.resource("aws_eks_addon", "cluster/metrics_server")["addon_version"] == "v0.8.0-eksbuild.1"
     assert "addon_version" not in custom.resource("aws_eks_addon", "cluster/vpc_cni")
+    assert "addon_version" not in custom.resource("aws_eks_addon", "cluster/cloudwatch_observability")
+
+
+def test_namespace_principals_get_an_entry_scoped_to_their_namespaces(custom: Stack) -> None:
+    for key, arn, level, namespaces in (
+        ("namespace_role_raceanalyst", ANALYST, "View", ["f1-analytics"]),
+        ("namespace_user_dev_jane", DEVELOPER, "Edit", ["f1-analytics", "ml-training"]),
+    ):
+        entry = custom.resource("aws_eks_access_entry", f"cluster/{key}")
+        assert entry == {**entry, "principal_arn": arn, "type": "STANDARD", "cluster_name": cluster_ref(custom)}
+        association = custom.resource("aws_eks_access_policy_association", f"cluster/{key}_policy")
+        assert association["principal_arn"] == custom.ref("aws_eks_access_entry", f"cluster/{key}", "principal_arn")
+        assert association["policy_arn"] == f"arn:aws:eks::aws:cluster-access-policy/AmazonEKS{level}Policy"
+        assert association["access_scope"] == {"type": "namespace", "namespaces": namespaces}
+    # One entry per principal: the administrator's and the two namespace users'.
+    assert custom.count("aws_eks_access_entry") == custom.count("aws_eks_access_policy_association") == 3
+
+
+def test_api_access_admits_each_listed_network_and_group_on_443(custom: Stack) -> None:
+    cluster_sg = custom.ref("aws_security_group", "cluster/cluster_security_group")
+    sources = {
+        "cluster_from_cidr_10_250_0_0_20": ("cidr_ipv4", "10.250.0.0/20"),
+        "cluster_from_cidr_192_168_8_0_24": ("cidr_ipv4", "192.168.8.0/24"),
+        "cluster_from_sg_0123456789abcdef0": ("referenced_security_group_id", BASTION),
+    }
+    for rule_id, (key, value) in sources.items():
+        rule = custom.resource("aws_vpc_security_group_ingress_rule", f"cluster/{rule_id}")
+        assert (rule["security_group_id"], rule[key]) == (cluster_sg, value)
+        assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 443, 443)
+    ingress = rules_of(custom, "aws_vpc_security_group_ingress_rule", "cluster_security_group")
+    assert set(ingress) == {"cluster_from_nodes_api", *sources}
+    # The architecture picture shows a group of another stack by its id, like a network.
+    picture = diagrams.traffic(custom.doc)
+    control_plane = re.search(r'(n_\w+)\["EKS control plane ', picture)
+    assert control_plane
+    assert '  n_sg_0123456789abcdef0(("sg-0123456789abcdef0"))' in picture
+    for source in ("n_sg_0123456789abcdef0", "n_10_250_0_0_20", "n_192_168_8_0_24"):
+        assert f'{source} -->|"tcp 443"| {control_plane[1]}' in picture
 
 
 def test_graviton_group_gets_the_arm_ami(custom: Stack) -> None:

@@ -36,6 +36,20 @@ def group(name: str, **changes: Any) -> Mutation:
 
 PROD = set_at("production", value=True)
 ROLE = "arn:aws:iam::123456789012:role/PlatformAdmin"
+ANALYST = "arn:aws:iam::123456789012:role/RaceAnalyst"
+
+
+def api_access(**access: Any) -> Mutation:
+    return set_at("cluster", "api_access", value=access)
+
+
+def namespace_access(*items: dict[str, Any]) -> Mutation:
+    return set_at("cluster", "namespace_access", value=list(items))
+
+
+def view(principal: str, *namespaces: str) -> dict[str, Any]:
+    return {"principal_arn": principal, "namespaces": list(namespaces or ["f1-analytics"]), "level": "view"}
+
 
 CASES: list[tuple[str, Mutation, str, str]] = [
     (
@@ -98,6 +112,133 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         set_at("cluster", "admin_principal_arns", value=["arn:aws-cn:iam::123456789012:role/Admin"]),
         "/cluster/admin_principal_arns/0",
         "is in partition 'aws-cn' but region us-west-2 is in 'aws'",
+    ),
+    (
+        "api access open to the internet in production",
+        combine(PROD, api_access(cidrs=["10.250.0.0/20", "0.0.0.0/0"])),
+        "/cluster/api_access/cidrs/1",
+        "0.0.0.0/0 admits every address to the Kubernetes API, which production refuses; list your VPN or office "
+        "ranges instead",
+    ),
+    (
+        "api access cidr with host bits",
+        api_access(cidrs=["10.250.3.1/20"]),
+        "/cluster/api_access/cidrs/0",
+        "'10.250.3.1/20' is not a valid IPv4 CIDR block (10.250.3.1/20 has host bits set); write it like 10.250.0.0/20",
+    ),
+    (
+        "api access cidr not a cidr",
+        api_access(cidrs=["10.250.0.0"]),
+        "/cluster/api_access/cidrs/0",
+        '"10.250.0.0" is not in the expected form',
+    ),
+    (
+        "api access cidr inside another",
+        api_access(cidrs=["10.250.0.0/20", "10.250.4.0/24"]),
+        "/cluster/api_access/cidrs/1",
+        "10.250.4.0/24 is inside 10.250.0.0/20 (item 0), which admits it already; remove it",
+    ),
+    (
+        "api access cidr containing another",
+        api_access(cidrs=["10.250.4.0/24", "10.250.0.0/16"]),
+        "/cluster/api_access/cidrs/1",
+        "10.250.0.0/16 contains 10.250.4.0/24 (item 0), which it admits already; remove item 0",
+    ),
+    (
+        "api access cidr twice",
+        api_access(cidrs=["10.250.0.0/20", "10.250.0.0/20"]),
+        "/cluster/api_access/cidrs",
+        "lists the same item twice; items must be unique",
+    ),
+    (
+        "api access security group id shape",
+        api_access(security_group_ids=["sg-12345"]),
+        "/cluster/api_access/security_group_ids/0",
+        '"sg-12345" is not in the expected form (^sg-([0-9a-f]{8}|[0-9a-f]{17})$). security group ids are sg- and 8 '
+        "or 17 lowercase hexadecimal digits",
+    ),
+    (
+        "api access unknown key",
+        api_access(cidr=["10.250.0.0/20"]),
+        "/cluster/api_access/cidr",
+        "unknown key 'cidr'; allowed keys here: cidrs, security_group_ids",
+    ),
+    (
+        "namespace not a dns label",
+        namespace_access(view(ANALYST, "F1_Analytics")),
+        "/cluster/namespace_access/0/namespaces/0",
+        '"F1_Analytics" is not in the expected form (^[a-z0-9]([a-z0-9-]*[a-z0-9])?$). Kubernetes namespace names '
+        "are DNS-1123 labels",
+    ),
+    (
+        "namespace longer than a dns label",
+        namespace_access(view(ANALYST, "n" * 64)),
+        "/cluster/namespace_access/0/namespaces/0",
+        "has 64 characters; must have at most 63",
+    ),
+    (
+        "namespace access without namespaces",
+        namespace_access({"principal_arn": ANALYST, "namespaces": [], "level": "view"}),
+        "/cluster/namespace_access/0/namespaces",
+        "has 0 items; must have at least 1",
+    ),
+    (
+        "namespace access level",
+        namespace_access({**view(ANALYST), "level": "admin"}),
+        "/cluster/namespace_access/0/level",
+        'is "admin"; allowed values: "view", "edit"',
+    ),
+    (
+        "namespace principal is a session",
+        namespace_access(view("arn:aws:sts::123456789012:assumed-role/RaceAnalyst/jane")),
+        "/cluster/namespace_access/0/principal_arn",
+        "is not an IAM role or user ARN; access entries need arn:aws:iam::<12-digit account>:role/<name>",
+    ),
+    (
+        "namespace principal in another partition",
+        namespace_access(view("arn:aws-us-gov:iam::123456789012:role/RaceAnalyst")),
+        "/cluster/namespace_access/0/principal_arn",
+        "is in partition 'aws-us-gov' but region us-west-2 is in 'aws'",
+    ),
+    (
+        "node role with namespace access",
+        namespace_access(view("arn:aws:iam::123456789012:role/f1-analytics-dev-eks-node")),
+        "/cluster/namespace_access/0/principal_arn",
+        "is the node role, which EKS gives an access entry of its own",
+    ),
+    (
+        "administrator with namespace access too",
+        combine(set_at("cluster", "admin_principal_arns", value=[ROLE]), namespace_access(view(ROLE))),
+        "/cluster/namespace_access/0/principal_arn",
+        f"{ROLE!r} is already a cluster administrator (admin_principal_arns item 0), which covers every namespace; "
+        "EKS keeps one access entry per principal, so list it in one place only",
+    ),
+    (
+        "principal twice in namespace access",
+        namespace_access(view(ANALYST, "f1-analytics"), {**view(ANALYST, "ml-training"), "level": "edit"}),
+        "/cluster/namespace_access/1/principal_arn",
+        f"{ANALYST!r} is already listed (namespace_access item 0); EKS keeps one access entry per principal, so give "
+        "it one item with all its namespaces",
+    ),
+    (
+        "principal twice in namespace access in another case",
+        namespace_access(view(ANALYST), view(ANALYST.replace("RaceAnalyst", "raceanalyst"))),
+        "/cluster/namespace_access/1/principal_arn",
+        "is already listed (namespace_access item 0); EKS keeps one access entry per principal",
+    ),
+    (
+        "administrator twice in another case",
+        set_at("cluster", "admin_principal_arns", value=[ROLE, ROLE.replace("PlatformAdmin", "platformadmin")]),
+        "/cluster/admin_principal_arns/1",
+        "is already a cluster administrator (admin_principal_arns item 0)",
+    ),
+    (
+        "principals sharing an address",
+        namespace_access(
+            view(ANALYST.replace("RaceAnalyst", "race.analyst")), view(ANALYST.replace("RaceAnalyst", "race_analyst"))
+        ),
+        "/cluster/namespace_access/1/principal_arn",
+        "would share the Terraform address 'namespace_role_race_analyst'",
     ),
     (
         "min above max",
@@ -202,10 +343,10 @@ def test_each_rule_reports_pointer_and_message(tmp_path: Path, mutate: Mutation,
     assert any(p == where and message in m for p, m in found), found
 
 
-def accepted(tmp_path: Path, mutate: Mutation) -> None:
-    data = shipped()
+def accepted(tmp_path: Path, mutate: Mutation, env: str = "dev") -> None:
+    data = shipped(env)
     mutate(data)
-    path = tmp_path / "dev.json"
+    path = tmp_path / f"{env}.json"
     path.write_text(json.dumps(data))
     try:
         load_environment(path)
@@ -234,6 +375,17 @@ def accepted(tmp_path: Path, mutate: Mutation) -> None:
             group("ml_workload", instance_types=["m6g.large", "m7g.large", "m6gd.large"]), id="graviton spot group"
         ),
         pytest.param(group("ml_workload", min_size=0, desired_size=0), id="scale to zero"),
+        pytest.param(api_access(cidrs=["0.0.0.0/0"]), id="api open to all outside production"),
+        pytest.param(
+            combine(
+                set_at("cluster", "admin_principal_arns", value=[ROLE]),
+                namespace_access(
+                    view(ANALYST, "f1-analytics", "ml-training"),
+                    {**view("arn:aws:iam::123456789012:user/ops/jane"), "level": "edit"},
+                ),
+            ),
+            id="namespace access",
+        ),
     ],
 )
 def test_valid_settings_are_accepted(tmp_path: Path, mutate: Mutation) -> None:
@@ -396,3 +548,51 @@ def test_validate_prints_warnings_and_still_passes(tmp_path: Path, capsys: pytes
     out, err = capsys.readouterr()
     assert out == f"{path}: valid\n"
     assert err.startswith(f"warning: {path}: /cluster/kubernetes_version: Kubernetes 1.33 left EKS standard support")
+
+
+# --------------------------------------------------------------------------- who reaches the API (rule 47)
+
+NOBODY = (
+    "/cluster/api_access",
+    "the API endpoint is private and api_access admits no network, so only the nodes can reach the Kubernetes API "
+    "(no kubectl, no Helm); list your VPN range in cluster/api_access/cidrs or a bastion's security group in "
+    "cluster/api_access/security_group_ids (or your public address in cluster/public_access_cidrs)",
+)
+
+
+def warnings_of(tmp_path: Path, mutate: Mutation) -> list[tuple[str, str]]:
+    data = shipped()
+    mutate(data)
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(data))
+    return [(w.pointer, w.message) for w in warnings([load_environment(path)])]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_environment_has_an_operator_path_to_the_api(name: str) -> None:
+    assert warnings([load_shipped(name)]) == []
+
+
+def test_production_accepts_private_networks_and_groups(tmp_path: Path) -> None:
+    networks = api_access(cidrs=["10.250.0.0/20", "10.251.0.0/20"], security_group_ids=["sg-0123abcd"])
+    accepted(tmp_path, networks, "prod")
+
+
+def test_a_private_endpoint_nobody_but_the_nodes_can_reach_is_a_warning(tmp_path: Path) -> None:
+    assert warnings_of(tmp_path, api_access()) == [NOBODY]
+    # Not refused: the stack still applies, and the nodes still join.
+    accepted(tmp_path, api_access())
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        pytest.param(api_access(security_group_ids=["sg-0123456789abcdef0"]), id="a bastion group"),
+        pytest.param(
+            combine(api_access(), set_at("cluster", "public_access_cidrs", value=["198.51.100.7/32"])),
+            id="a public endpoint",
+        ),
+    ],
+)
+def test_any_operator_path_silences_the_warning(tmp_path: Path, mutate: Mutation) -> None:
+    assert warnings_of(tmp_path, mutate) == []

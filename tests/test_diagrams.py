@@ -46,6 +46,13 @@ def test_traffic_follows_the_security_group_rules(stack: Stack, config: Environm
     assert f'{node[1]} -->|"tcp 5432"| {database[1]}' in picture
     assert f'{node[1]} -->|"tcp 443"| n_0_0_0_0_0' in picture
     assert ("RDS Proxy" in picture) == config.database.proxy.enabled
+    # The control plane: reached by the nodes and the operators' networks, reaching the nodes on its ports.
+    control_plane = re.search(r'(n_\w+)\["EKS control plane ', picture)
+    assert control_plane
+    assert f'{node[1]} -->|"tcp 443"| {control_plane[1]}' in picture
+    assert f'{control_plane[1]} -->|"tcp 443, tcp 9443, tcp 10250, tcp 10251"| {node[1]}' in picture
+    for cidr in config.cluster.api_access.cidrs:
+        assert f'{diagrams._id(cidr)} -->|"tcp 443"| {control_plane[1]}' in picture
 
 
 def test_trust_names_the_principals_and_what_each_role_reaches(stack: Stack, config: EnvironmentConfig) -> None:

@@ -353,6 +353,52 @@ def test_kubernetes_version(
     assert result.detail.startswith(detail)
 
 
+ADDONS = (
+    "vpc-cni",
+    "kube-proxy",
+    "coredns",
+    "aws-ebs-csi-driver",
+    "metrics-server",
+    "amazon-cloudwatch-observability",
+)
+
+
+def addon_versions(stubs: Stubs, offered: dict[str, list[str]], version: str = "1.35") -> None:
+    """describe_addon_versions per add-on, in the order the check asks: the versions offered."""
+    for addon in ADDONS:
+        found = [{"addonName": addon, "addonVersions": [{"addonVersion": v} for v in offered.get(addon, [])]}]
+        stubs["eks"].add_response(
+            "describe_addon_versions",
+            {"addons": found if addon in offered else []},
+            {"addonName": addon, "kubernetesVersion": version},
+        )
+
+
+OFFERED = {addon: ["v1.0.0-eksbuild.1", "v1.1.0-eksbuild.1"] for addon in ADDONS}
+
+
+def test_every_addon_of_the_cluster_is_offered(stubs: Stubs, staging: EnvironmentConfig) -> None:
+    assert set(staging.cluster.addon_versions.by_addon()) == set(ADDONS)
+    addon_versions(stubs, OFFERED)
+    (result,) = preflight.check_addons(stubs.aws, staging)
+    assert (result.name, result.status) == ("EKS add-ons", "ok")
+    assert result.detail == f"{', '.join(ADDONS)} offered for Kubernetes 1.35"
+
+
+def test_an_addon_missing_for_the_version_or_a_pinned_version_missing_fails(
+    stubs: Stubs, staging: EnvironmentConfig
+) -> None:
+    offered = {addon: versions for addon, versions in OFFERED.items() if addon != "metrics-server"}
+    addon_versions(stubs, offered)
+    pinned = staging.cluster.addon_versions.model_copy(update={"amazon_cloudwatch_observability": "v9.9.9-eksbuild.1"})
+    (result,) = preflight.check_addons(stubs.aws, changed(staging, "cluster", addon_versions=pinned))
+    assert result.status == "FAIL"
+    assert result.detail == (
+        "metrics-server is not offered for Kubernetes 1.35; amazon-cloudwatch-observability v9.9.9-eksbuild.1 is not "
+        "offered for Kubernetes 1.35 (offered: v1.0.0-eksbuild.1, v1.1.0-eksbuild.1) in us-west-2"
+    )
+
+
 def test_no_certificate_arn_is_skipped(stubs: Stubs, staging: EnvironmentConfig) -> None:
     assert statuses(preflight.check_certificate(stubs.aws, staging)) == [("ACM certificate", "skip")]
 
@@ -475,6 +521,7 @@ def all_passing(stubs: Stubs, *, deny_db_instances: bool = False) -> None:
     stubs["eks"].add_response(
         "describe_cluster_versions", {"clusterVersions": [{"clusterVersion": "1.35", "status": "standard-support"}]}
     )
+    addon_versions(stubs, OFFERED)
 
 
 def run_command(config: EnvironmentConfig, stubs: Stubs, environ: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -504,9 +551,11 @@ def test_all_checks_pass(stubs: Stubs, staging: EnvironmentConfig) -> None:
         "ok    RDS instance class                db.r5.xlarge postgres 15 Multi-AZ is orderable\n"
         "ok    ElastiCache node type             cache.r7g.large is offered in us-west-2\n"
         "ok    EKS Kubernetes version            1.35: standard-support\n"
+        "ok    EKS add-ons                       vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver, metrics-server, "
+        "amazon-cloudwatch-observability offered for Kubernetes 1.35\n"
         "skip  ACM certificate                   the file names no certificate ARN\n"
         "ok    Terraform Cloud workspace         app.terraform.io/f1-analytics/f1-analytics-staging exists\n"
-        "all 13 checks passed.\n"
+        "all 14 checks passed.\n"
     )
 
 
@@ -524,7 +573,7 @@ def test_an_aws_error_fails_its_check_only(stubs: Stubs, staging: EnvironmentCon
         "skip  Terraform Cloud workspace         app.terraform.io/f1-analytics/f1-analytics-staging: no TF_TOKEN_* "
         "or TFE_TOKEN in the environment" in lines
     )
-    assert lines[-1] == "1 of 13 checks failed."
+    assert lines[-1] == "1 of 14 checks failed."
 
 
 class NoCredentials:

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from cdktf import Fn, ITerraformDependable, TerraformLocal, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.autoscaling_group_tag import AutoscalingGroupTagA, AutoscalingGroupTagTag
@@ -47,13 +48,80 @@ from constructs import Construct
 from f1_infra.constructs.irsa import OidcProvider, ServiceAccountRole
 from f1_infra.constructs.network import Network
 from f1_infra.iam import policy_document, service_trust_policy, statement
-from f1_infra.rules.cluster import architecture, node_group_prefix
+from f1_infra.rules.cluster import access_entry_id, architecture, node_group_prefix
 from f1_infra.settings.cluster import NodeGroupConfig
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.settings.workloads import CLUSTER_AUTOSCALER, EBS_CSI, VPC_CNI
 
 ANYWHERE = "0.0.0.0/0"
 CLUSTER_ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# Namespace-scoped access entries: https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html
+NAMESPACE_POLICIES = {
+    "view": "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+    "edit": "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSEditPolicy",
+}
+API_PORT = 443
+
+
+@dataclass(frozen=True)
+class ControlPlanePort:
+    """A port on which the control plane opens connections to the nodes: to kubelets, or to pods
+    (with the VPC CNI a pod's address is on the node's interfaces, behind the node security group).
+
+    ``key`` is part of the two rules' construct ids (``nodes_from_cluster_<key>``,
+    ``cluster_to_nodes_<key>``), so it is part of their Terraform addresses: never rename one.
+    ``reason`` and ``component`` become the ingress and egress rules' descriptions.
+    """
+
+    key: str
+    port: int
+    component: str
+    reason: str
+    source: str
+
+
+# Every port the control plane calls on the nodes, declared once: the node security group admits
+# the cluster security group on each, and the cluster security group lets it out (rule 46).
+# Admission webhooks and aggregated APIs run in pods and are called on the pod's port, not on the
+# Service's 443, so each component that serves one needs its container port here. terraform-aws-eks
+# opens 4443, 6443, 8443, 9443 and 10251 for components one may install
+# (node_security_group_recommended_rules, node_groups.tf, v21.19); this table holds only the ports of
+# components this platform installs. Add a row when you install another (Karpenter 8443,
+# prometheus-adapter 6443, upstream metrics-server 4443).
+CONTROL_PLANE_PORTS: tuple[ControlPlanePort, ...] = (
+    ControlPlanePort(
+        "webhooks",
+        443,
+        "Admission webhooks on pods",
+        "API server calls admission webhooks on pods",
+        "https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html",
+    ),
+    ControlPlanePort(
+        "kubelet",
+        10250,
+        "Kubelet API",
+        "API server reaches kubelets (logs, exec)",
+        "https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html",
+    ),
+    ControlPlanePort(
+        "webhooks_9443",
+        9443,
+        "Webhooks of the AWS Load Balancer Controller and the CloudWatch agent operator",
+        "API server calls the load balancer controller and CloudWatch agent operator webhooks on pod port 9443",
+        "https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/2460 (the controller's "
+        "webhook-bind-port); "
+        "https://github.com/aws-observability/helm-charts charts/amazon-cloudwatch-observability values.yaml "
+        "(manager.ports.containerPort)",
+    ),
+    ControlPlanePort(
+        "metrics_server",
+        10251,
+        "metrics-server of the EKS add-on",
+        "API server proxies the metrics API (kubectl top, autoscaling) to metrics-server on pod port 10251",
+        "https://docs.aws.amazon.com/eks/latest/userguide/metrics-server.html (the add-on build listens on "
+        "10251; upstream uses 4443); terraform-aws-modules/terraform-aws-eks#3557",
+    ),
+)
 AMI_TYPES = {"x86_64": "AL2023_x86_64_STANDARD", "arm64": "AL2023_ARM_64_STANDARD"}
 # AL2023 AMIs boot from /dev/xvda.
 ROOT_DEVICE = "/dev/xvda"
@@ -72,16 +140,34 @@ AUTOSCALER_READ_ACTIONS = (
 AUTOSCALER_WRITE_ACTIONS = ("autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup")
 SECRETS_KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey")
 
+# The amazon-cloudwatch-observability add-on: Container Insights with enhanced observability (the
+# CloudWatch agent) and Fluent Bit, both running as this service account; the managed policies
+# are the ones the add-on's documentation requires for it:
+# https://docs.aws.amazon.com/eks/latest/userguide/amazon-cloudwatch-observability.html
+CLOUDWATCH_NAMESPACE = "amazon-cloudwatch"
+CLOUDWATCH_SERVICE_ACCOUNT = "cloudwatch-agent"
+CLOUDWATCH_AGENT_POLICIES = ("CloudWatchAgentServerPolicy", "AWSXrayWriteOnlyAccess")
+# The log groups the agent (performance: the metrics' embedded-metric-format events) and Fluent Bit
+# (container, node and host logs) write to, /aws/containerinsights/<cluster>/<name>:
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-setup-logs-FluentBit.html
+CONTAINER_INSIGHTS_LOG_GROUPS = ("application", "dataplane", "host", "performance")
+
 
 class Cluster(Construct):
-    """An EKS cluster reachable privately (publicly only from the CIDRs in the file), with
-    envelope-encrypted secrets, control-plane logs in a KMS-encrypted log group, access entries
-    for the file's administrators, managed node groups from the file, the four core add-ons,
-    IRSA roles for vpc-cni, the EBS CSI driver and the cluster autoscaler, and the ASG tags the
-    autoscaler discovers node groups by.
+    """An EKS cluster reachable privately from the nodes and the file's operator networks
+    (publicly only from the CIDRs in the file), with envelope-encrypted secrets, control-plane logs
+    in a KMS-encrypted log group, access entries for the file's administrators and namespace users,
+    managed node groups from the file, the four core add-ons plus metrics-server and CloudWatch
+    observability (Container Insights and Fluent Bit, into KMS-encrypted log groups), IRSA roles
+    for vpc-cni, the EBS CSI driver, the CloudWatch agent and the cluster autoscaler, the ASG tags
+    the autoscaler discovers node groups by, and the node security group rules for every port the
+    control plane calls (CONTROL_PLANE_PORTS).
 
     Attributes: ``name``, ``endpoint``, ``arn``, ``oidc`` (OidcProvider),
-    ``node_security_group_id``, ``cluster_security_group_id``, ``autoscaler_role_arn``.
+    ``node_security_group_id``, ``cluster_security_group_id``, ``autoscaler_role_arn``,
+    ``cloudwatch_agent_role_arn``, ``container_insights_log_groups`` (application, dataplane, host,
+    performance -> log group name), ``control_plane_ports`` (ControlPlanePort: port, component,
+    reason, source).
     """
 
     def __init__(
@@ -230,6 +316,13 @@ class Cluster(Construct):
             role_arn=ebs_csi_role.arn,
             after=[*node_groups, *ebs_csi_role.dependables],
         )
+        # A community add-on (https://docs.aws.amazon.com/eks/latest/userguide/community-addons.html):
+        # the metrics API behind kubectl top and the horizontal pod autoscaler. A Deployment, so after
+        # the nodes; the API server reaches it on 10251 (CONTROL_PLANE_PORTS).
+        self._addon("metrics_server", "metrics-server", cluster.name, versions.metrics_server, after=node_groups)
+        self.container_insights_log_groups = self._container_insights(
+            cluster.name, kms_key_arn, spec.log_retention_days, node_groups
+        )
 
         autoscaler_role = self._autoscaler_role(account_id)
         CloudwatchMetricAlarm(
@@ -259,6 +352,8 @@ class Cluster(Construct):
         self.node_security_group_id: str = node_sg.id
         self.cluster_security_group_id: str = cluster_sg.id
         self.autoscaler_role_arn: str = autoscaler_role.arn
+        # The ports the node security group admits from the control plane, with what each is for.
+        self.control_plane_ports: tuple[ControlPlanePort, ...] = CONTROL_PLANE_PORTS
 
     def _security_groups(self, network: Network) -> tuple[SecurityGroup, SecurityGroup]:
         """Control plane and node groups, each allowing the other only what Kubernetes needs."""
@@ -283,38 +378,43 @@ class Cluster(Construct):
         )
         cluster_id, node_id = cluster_sg.id, node_sg.id
 
-        # (construct id, group, peer group, port or None for all traffic, description)
-        pairs = [
-            ("cluster_from_nodes_api", cluster_id, node_id, 443, "Nodes and pods call the Kubernetes API"),
-            ("nodes_from_cluster_webhooks", node_id, cluster_id, 443, "API server calls admission webhooks on pods"),
-            ("nodes_from_cluster_kubelet", node_id, cluster_id, 10250, "API server reaches kubelets (logs, exec)"),
-            ("nodes_from_nodes", node_id, node_id, None, "Pod to pod and DNS across nodes; network policies filter"),
-        ]
-        for rule_id, group, peer, port, description in pairs:
-            VpcSecurityGroupIngressRule(
-                self,
-                rule_id,
-                security_group_id=group,
-                referenced_security_group_id=peer,
-                ip_protocol="tcp" if port else "-1",
-                from_port=port,
-                to_port=port,
-                description=description,
-            )
-        for rule_id, port, description in (
-            ("cluster_to_nodes_webhooks", 443, "Admission webhooks on pods"),
-            ("cluster_to_nodes_kubelet", 10250, "Kubelet API"),
-        ):
-            VpcSecurityGroupEgressRule(
-                self,
-                rule_id,
-                security_group_id=cluster_id,
-                referenced_security_group_id=node_id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description=description,
-            )
+        VpcSecurityGroupIngressRule(
+            self,
+            "cluster_from_nodes_api",
+            security_group_id=cluster_id,
+            referenced_security_group_id=node_id,
+            ip_protocol="tcp",
+            from_port=API_PORT,
+            to_port=API_PORT,
+            description="Nodes and pods call the Kubernetes API",
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "nodes_from_nodes",
+            security_group_id=node_id,
+            referenced_security_group_id=node_id,
+            ip_protocol="-1",
+            description="Pod to pod and DNS across nodes; network policies filter",
+        )
+        for entry in CONTROL_PLANE_PORTS:
+            # In at the node group, and out of the control plane's interfaces, which carry the
+            # cluster group: it allows no other egress (EKS's own cluster group on the same
+            # interfaces allows all today; this path does not rely on it).
+            for rule, rule_id, group, peer, description in (
+                (VpcSecurityGroupIngressRule, f"nodes_from_cluster_{entry.key}", node_id, cluster_id, entry.reason),
+                (VpcSecurityGroupEgressRule, f"cluster_to_nodes_{entry.key}", cluster_id, node_id, entry.component),
+            ):
+                rule(
+                    self,
+                    rule_id,
+                    security_group_id=group,
+                    referenced_security_group_id=peer,
+                    ip_protocol="tcp",
+                    from_port=entry.port,
+                    to_port=entry.port,
+                    description=description,
+                )
+        self._api_access(cluster_id)
         # Inside the VPC, pods reach the databases, caches, endpoints and the DNS resolver on
         # their own ports; outside it, only HTTPS (container registries, AWS APIs, external APIs).
         VpcSecurityGroupEgressRule(
@@ -337,20 +437,107 @@ class Cluster(Construct):
         )
         return cluster_sg, node_sg
 
+    def _api_access(self, cluster_sg_id: str) -> None:
+        """Rule 47: the private endpoint answers only what the cluster security group admits on 443,
+        so the operators' networks and groups from the file are admitted there. Each rule is keyed
+        by its source, so reordering the lists renames nothing."""
+        access = self._config.cluster.api_access
+        sources: list[tuple[str, dict[str, str]]] = [
+            (f"cluster_from_cidr_{_slug(cidr)}", {"cidr_ipv4": cidr}) for cidr in access.cidrs
+        ]
+        sources += [
+            (f"cluster_from_{_slug(group)}", {"referenced_security_group_id": group})
+            for group in access.security_group_ids
+        ]
+        for rule_id, source in sources:
+            VpcSecurityGroupIngressRule(
+                self,
+                rule_id,
+                security_group_id=cluster_sg_id,
+                ip_protocol="tcp",
+                from_port=API_PORT,
+                to_port=API_PORT,
+                description="Operators reach the Kubernetes API (cluster api_access)",
+                **source,
+            )
+
     def _access_entries(self, cluster_name: str) -> None:
-        policy_arn = CLUSTER_ADMIN_POLICY.format(partition=self._partition)
-        for arn in self._config.cluster.admin_principal_arns:
-            # Keyed by the principal (role/name), so reordering the list renames nothing.
-            key = "admin_" + "".join(c if c.isalnum() else "_" for c in arn.split(":", 5)[5].lower())
+        """One access entry per principal (the rules refuse a principal listed twice): cluster
+        admins, and principals with view or edit rights in some namespaces only."""
+        spec, partition = self._config.cluster, self._partition
+        grants = [
+            (arn, CLUSTER_ADMIN_POLICY, EksAccessPolicyAssociationAccessScope(type="cluster"), "admin")
+            for arn in spec.admin_principal_arns
+        ]
+        grants += [
+            (
+                item.principal_arn,
+                NAMESPACE_POLICIES[item.level],
+                EksAccessPolicyAssociationAccessScope(type="namespace", namespaces=list(item.namespaces)),
+                "namespace",
+            )
+            for item in spec.namespace_access
+        ]
+        for arn, policy_arn, scope, kind in grants:
+            # Keyed by the principal (role/name), so reordering a list renames nothing; a changed
+            # level replaces the association under the same address.
+            key = access_entry_id(kind, arn)
             entry = EksAccessEntry(self, key, cluster_name=cluster_name, principal_arn=arn, type="STANDARD")
             EksAccessPolicyAssociation(
                 self,
                 f"{key}_policy",
                 cluster_name=cluster_name,
                 principal_arn=entry.principal_arn,
-                policy_arn=policy_arn,
-                access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
+                policy_arn=policy_arn.format(partition=partition),
+                access_scope=scope,
             )
+
+    def _container_insights(
+        self, cluster_name: str, kms_key_arn: str, retention_days: int, node_groups: Sequence[EksNodeGroup]
+    ) -> dict[str, str]:
+        """The amazon-cloudwatch-observability add-on with its IRSA role, and the log groups it
+        writes to; returns name -> log group name.
+
+        The log groups are created first, with the cluster's log retention and the environment key:
+        otherwise the agent and Fluent Bit create them on their first write, never expiring and
+        without the key, and a later create here would fail with "already exists". The key policy
+        admits logs.<region>.amazonaws.com for every log group of the account (encryption.py), which
+        is all CloudWatch Logs needs to encrypt what the agent writes; the agent itself needs no
+        key permission."""
+        config = self._config
+        groups = {
+            name: CloudwatchLogGroup(
+                self,
+                f"container_insights_{name}",
+                name=f"/aws/containerinsights/{config.cluster_name}/{name}",
+                retention_in_days=retention_days,
+                kms_key_id=kms_key_arn,
+            )
+            for name in CONTAINER_INSIGHTS_LOG_GROUPS
+        }
+        role = ServiceAccountRole(
+            self,
+            "cloudwatch_agent_irsa",
+            name=f"{self._prefix}-cloudwatch-agent",
+            oidc=self.oidc,
+            namespace=CLOUDWATCH_NAMESPACE,
+            service_account=CLOUDWATCH_SERVICE_ACCOUNT,
+            managed_policy_arns=[
+                f"arn:{self._partition}:iam::aws:policy/{policy}" for policy in CLOUDWATCH_AGENT_POLICIES
+            ],
+        )
+        # The agent and Fluent Bit are DaemonSets and the operator a Deployment: after the nodes,
+        # with the role's policies attached, and after the log groups they write to.
+        self._addon(
+            "cloudwatch_observability",
+            "amazon-cloudwatch-observability",
+            cluster_name,
+            config.cluster.addon_versions.amazon_cloudwatch_observability,
+            role_arn=role.arn,
+            after=[*node_groups, *role.dependables, *groups.values()],
+        )
+        self.cloudwatch_agent_role_arn: str = role.arn
+        return {name: group.name for name, group in groups.items()}
 
     def _node_role(self) -> tuple[IamRole, list[IamRolePolicyAttachment]]:
         role = IamRole(

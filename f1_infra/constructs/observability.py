@@ -294,6 +294,8 @@ def dashboard_body(
             [["AWS/ElastiCache", "Evictions", "CacheClusterId", n] for n in cache_node_ids],
             "Sum",
         ),
+        # Published by the cluster's amazon-cloudwatch-observability add-on, cluster-level (dimension
+        # ClusterName only): https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-metrics-EKS.html
         widget(
             "EKS nodes (Container Insights)",
             [

@@ -4,8 +4,8 @@ Each module of this package checks one part of an environment and yields (JSON p
 message) pairs; the message says what is wrong and what AWS allows. The rule numbers in
 comments refer to docs/aws-rules.md.
 
-Warnings are findings that AWS still applies but an operator should act on (a cost, a deadline):
-they are printed, never refused.
+Warnings are findings that AWS still applies but an operator should act on (a cost, a deadline,
+an API nobody but the nodes can reach): they are printed, never refused.
 """
 
 from collections.abc import Callable, Iterator

@@ -1,5 +1,6 @@
-"""Rules on the EKS cluster: Kubernetes version support, endpoint exposure, administrators,
-node group sizing and Spot diversity (rules 24-30 of docs/aws-rules.md)."""
+"""Rules on the EKS cluster: Kubernetes version support, endpoint exposure and who reaches the
+API, access entries, node group sizing and Spot diversity (rules 24-30 and 47 of
+docs/aws-rules.md)."""
 
 import datetime
 import ipaddress
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from f1_infra.problems import pointer
-from f1_infra.settings.cluster import NodeGroupConfig
+from f1_infra.settings.cluster import ClusterConfig, NodeGroupConfig
 from f1_infra.settings.environment import EnvironmentConfig
 
 
@@ -65,10 +66,29 @@ def node_group_prefix(config: EnvironmentConfig, name: str) -> str:
     return f"{config.name_prefix}-{name.replace('_', '-')}-"
 
 
+def access_entry_id(kind: str, arn: str) -> str:
+    """The construct id of a principal's access entry (also used by the construct): the kind
+    (admin, namespace) and the principal's type and name, so reordering a list renames nothing."""
+    return f"{kind}_" + "".join(c if c.isalnum() else "_" for c in arn.split(":", 5)[-1].lower())
+
+
+def access_principals(cluster: ClusterConfig) -> list[tuple[str, str, tuple[str | int, ...]]]:
+    """(kind, principal ARN, location in the file) of every access entry the file asks for."""
+    found: list[tuple[str, str, tuple[str | int, ...]]] = [
+        ("admin", arn, ("cluster", "admin_principal_arns", i)) for i, arn in enumerate(cluster.admin_principal_arns)
+    ]
+    found += [
+        ("namespace", item.principal_arn, ("cluster", "namespace_access", i, "principal_arn"))
+        for i, item in enumerate(cluster.namespace_access)
+    ]
+    return found
+
+
 def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
     yield from _version(config)
     yield from _endpoint(config)
-    yield from _admins(config)
+    yield from _api_access(config)
+    yield from _access_entries(config)
     missing = [t for t in REQUIRED_LOG_TYPES if t not in config.cluster.log_types]
     if missing:
         yield (
@@ -105,8 +125,28 @@ def _version(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
 
 
 def warnings(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
-    """What costs money or changes by itself but still applies: a version in extended support. It
-    is not refused, so that a shipped file keeps working until its version really goes away."""
+    """What applies but an operator should act on: a version in extended support (a cost, then a
+    deadline), and an API that nobody but the nodes can reach."""
+    yield from _version_warnings(config)
+    yield from _api_access_warnings(config)
+
+
+def _api_access_warnings(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
+    """Rule 47: a private-only endpoint answers only sources the cluster security group admits."""
+    cluster = config.cluster
+    if cluster.public_access_cidrs or cluster.api_access.cidrs or cluster.api_access.security_group_ids:
+        return
+    yield (
+        pointer("cluster", "api_access"),
+        "the API endpoint is private and api_access admits no network, so only the nodes can reach the Kubernetes "
+        "API (no kubectl, no Helm); list your VPN range in cluster/api_access/cidrs or a bastion's security group "
+        "in cluster/api_access/security_group_ids (or your public address in cluster/public_access_cidrs)",
+    )
+
+
+def _version_warnings(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
+    """A version in extended support is not refused, so that a shipped file keeps working until
+    its version really goes away."""
     version, now = config.cluster.kubernetes_version, today()
     known = KUBERNETES_VERSIONS.get(version)
     if known is None or not known.standard_support_end <= now < known.extended_support_end:
@@ -167,9 +207,39 @@ def _endpoint(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
             )
 
 
-def _admins(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
-    for i, arn in enumerate(config.cluster.admin_principal_arns):
-        where = pointer("cluster", "admin_principal_arns", i)
+def _api_access(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
+    """Rule 47: the sources admitted to the private endpoint are valid networks, none the whole
+    internet in production, and none already covered by another (a second rule would admit nothing new)."""
+    networks: list[tuple[int, ipaddress.IPv4Network]] = []
+    for i, cidr in enumerate(config.cluster.api_access.cidrs):
+        where = pointer("cluster", "api_access", "cidrs", i)
+        try:
+            network = ipaddress.IPv4Network(cidr, strict=True)
+        except ValueError as exc:
+            yield where, f"{cidr!r} is not a valid IPv4 CIDR block ({exc}); write it like 10.250.0.0/20"
+            continue
+        if network.prefixlen == 0 and config.production:
+            yield (
+                where,
+                f"{cidr} admits every address to the Kubernetes API, which production refuses; list your VPN or "
+                "office ranges instead",
+            )
+        for j, other in networks:
+            if network.subnet_of(other):
+                yield where, f"{cidr} is inside {other} (item {j}), which admits it already; remove it"
+            elif other.subnet_of(network):
+                yield where, f"{cidr} contains {other} (item {j}), which it admits already; remove item {j}"
+        networks.append((i, network))
+
+
+def _access_entries(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
+    """Rule 26: every principal is an IAM role or user of the right partition, gets one access
+    entry only (EKS refuses a second one for the same principal), and is none that EKS gives an
+    entry of its own."""
+    seen: dict[str, tuple[str, tuple[str | int, ...]]] = {}
+    ids: dict[str, tuple[str, tuple[str | int, ...]]] = {}
+    for kind, arn, location in access_principals(config.cluster):
+        where = pointer(*location)
         match = PRINCIPAL_ARN.match(arn)
         if match is None:
             yield (
@@ -177,10 +247,41 @@ def _admins(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
                 f"{arn!r} is not an IAM role or user ARN; access entries need arn:{config.partition}:iam::"
                 "<12-digit account>:role/<name> (or user/<name>), never an sts assumed-role session ARN",
             )
-        elif match[1] != config.partition:
+            continue
+        if match[1] != config.partition:
             yield where, f"{arn!r} is in partition {match[1]!r} but region {config.region} is in {config.partition!r}"
-        else:
-            yield from _duplicate_entry(config, where, arn)
+            continue
+        yield from _duplicate_entry(config, where, arn)
+        # IAM names ignore case: Admin and admin are one role, so one access entry.
+        first = seen.setdefault(arn.lower(), (arn, location))
+        if first[1] != location:
+            yield where, _second_entry(arn, first[1])
+            continue
+        key = access_entry_id(kind, arn)
+        other = ids.setdefault(key, (arn, location))
+        if other[1] != location:
+            yield (
+                where,
+                f"{arn!r} and {other[0]!r} ({_item(other[1])}) would share the Terraform address {key!r}, which "
+                "keeps only the letters and digits of the principal's type and name; two such principals cannot "
+                "both be listed",
+            )
+
+
+def _item(location: tuple[str | int, ...]) -> str:
+    return f"{location[1]} item {location[2]}"
+
+
+def _second_entry(arn: str, first: tuple[str | int, ...]) -> str:
+    if first[1] == "admin_principal_arns":
+        return (
+            f"{arn!r} is already a cluster administrator ({_item(first)}), which covers every namespace; EKS keeps "
+            "one access entry per principal, so list it in one place only"
+        )
+    return (
+        f"{arn!r} is already listed ({_item(first)}); EKS keeps one access entry per principal, so give it one "
+        "item with all its namespaces"
+    )
 
 
 def _duplicate_entry(config: EnvironmentConfig, where: str, arn: str) -> Iterator[tuple[str, str]]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from f1_infra.settings.base import UNIQUE, Cidr, FrozenMap, LogRetentionDays, Setting
+from f1_infra.settings.base import KUBERNETES_NAME_PATTERN, UNIQUE, Cidr, FrozenMap, LogRetentionDays, Setting
 
 LABEL_KEY_PATTERN = r"^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
 LABEL_VALUE_PATTERN = r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$"
@@ -21,6 +21,22 @@ LabelKey = Annotated[
     ),
 ]
 PrincipalArn = Annotated[str, Field(pattern=r"^arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:.+$")]
+SecurityGroupId = Annotated[
+    str,
+    Field(
+        pattern=r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$",
+        description="security group ids are sg- and 8 or 17 lowercase hexadecimal digits, e.g. sg-0123456789abcdef0",
+    ),
+]
+NamespaceName = Annotated[
+    str,
+    Field(
+        max_length=63,
+        pattern=KUBERNETES_NAME_PATTERN,
+        description="Kubernetes namespace names are DNS-1123 labels: 1 to 63 lowercase letters, digits and hyphens, "
+        "starting and ending with a letter or digit",
+    ),
+]
 LabelValue = Annotated[str, Field(pattern=LABEL_VALUE_PATTERN)]
 NodeGroupName = Annotated[
     str,
@@ -32,6 +48,11 @@ NodeGroupName = Annotated[
 ]
 
 
+def _required_list(description: str, *, most: int) -> Any:
+    """A required list of 1 to `most` distinct items."""
+    return Field(min_length=1, max_length=most, json_schema_extra=UNIQUE, description=description)
+
+
 class Taint(Setting):
     key: str = Field(pattern=LABEL_KEY_PATTERN, description="Taint key.")
     value: str = Field("", pattern=LABEL_VALUE_PATTERN, description="Taint value (may be empty).")
@@ -41,12 +62,10 @@ class Taint(Setting):
 
 
 class NodeGroupConfig(Setting):
-    instance_types: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")], ...] = Field(
-        min_length=1,
-        max_length=20,
-        json_schema_extra=UNIQUE,
-        description='EC2 instance types, e.g. ["m5.xlarge"]. ON_DEMAND uses the first; SPOT needs at least two of '
-        "the same size and architecture so that EKS can draw from several Spot pools.",
+    instance_types: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")], ...] = _required_list(
+        'EC2 instance types, e.g. ["m5.xlarge"]. ON_DEMAND uses the first; SPOT needs at least two of the same size '
+        "and architecture so that EKS can draw from several Spot pools.",
+        most=20,
     )
     capacity_type: Literal["ON_DEMAND", "SPOT"] = Field(
         "ON_DEMAND",
@@ -104,6 +123,59 @@ class AddonVersions(Setting):
     aws_ebs_csi_driver: str | None = Field(
         None, pattern=ADDON_VERSION_PATTERN, description=_addon_version("aws-ebs-csi-driver")
     )
+    metrics_server: str | None = Field(
+        None, pattern=ADDON_VERSION_PATTERN, description=_addon_version("metrics-server")
+    )
+    amazon_cloudwatch_observability: str | None = Field(
+        None, pattern=ADDON_VERSION_PATTERN, description=_addon_version("amazon-cloudwatch-observability")
+    )
+
+    def by_addon(self) -> dict[str, str | None]:
+        """The pinned version, or None, by EKS add-on name (each field is its add-on's name, _ for -)."""
+        return {field.replace("_", "-"): getattr(self, field) for field in type(self).model_fields}
+
+
+def _cidrs(description: str) -> Any:
+    """CIDR sources of the API, each once, at most 40: EKS takes 40 public access CIDRs, and 40
+    api_access rules, its 10 groups and the nodes' rule stay within a security group's default 60
+    inbound rules."""
+    return Field((), max_length=40, json_schema_extra=UNIQUE, description=description)
+
+
+class ApiAccess(Setting):
+    """Who reaches the Kubernetes API over the private endpoint: the cluster security group admits
+    these sources on 443 (besides the nodes, which it always admits)."""
+
+    cidrs: tuple[Cidr, ...] = _cidrs(
+        "IPv4 CIDR blocks admitted to the private API endpoint on 443, e.g. the operators' VPN range as it arrives "
+        "in the VPC (a site-to-site VPN or transit gateway keeps the clients' addresses). Never a /0 when "
+        "production is true."
+    )
+    security_group_ids: tuple[SecurityGroupId, ...] = Field(
+        (),
+        max_length=10,
+        json_schema_extra=UNIQUE,
+        description="Security groups (in this VPC or a peered one) admitted to the private API endpoint on 443, e.g. "
+        "a bastion's group or an AWS Client VPN endpoint's group (Client VPN translates the clients' addresses to "
+        "its own network interfaces in the VPC, so admit its group rather than its client CIDR).",
+    )
+
+
+class NamespaceAccess(Setting):
+    principal_arn: PrincipalArn = Field(
+        description="IAM role or user ARN (arn:aws:iam::<account>:role/<name>) given access to the namespaces "
+        "through its own EKS access entry. A principal has one access entry: it cannot also be in "
+        "admin_principal_arns or in another namespace_access item."
+    )
+    namespaces: tuple[NamespaceName, ...] = _required_list(
+        'Kubernetes namespaces the principal may work in, e.g. ["f1-analytics"]. They need not exist yet: the '
+        "access applies once they are created.",
+        most=25,
+    )
+    level: Literal["view", "edit"] = Field(
+        description="view (AmazonEKSViewPolicy: read most objects, no secrets) or edit (AmazonEKSEditPolicy: also "
+        "create, change and delete workloads, services and secrets), scoped to the namespaces."
+    )
 
 
 class ClusterConfig(Setting):
@@ -120,13 +192,16 @@ class ClusterConfig(Setting):
         "upgrade policy is STANDARD (EKS upgrades it at the end of standard support instead of billing extended "
         "support).",
     )
-    public_access_cidrs: tuple[Cidr, ...] = Field(
-        (),
-        max_length=40,
-        json_schema_extra=UNIQUE,
-        description="IPv4 CIDR blocks allowed to reach the Kubernetes API over the public endpoint. Empty (the "
-        "default): the public endpoint is off and the API is reachable only from inside the VPC. 0.0.0.0/0 is "
-        "refused when production is true.",
+    public_access_cidrs: tuple[Cidr, ...] = _cidrs(
+        "IPv4 CIDR blocks allowed to reach the Kubernetes API over the public endpoint. Empty (the default): the "
+        "public endpoint is off and the API is reachable only over the private endpoint, from the sources in "
+        "api_access. 0.0.0.0/0 is refused when production is true."
+    )
+    api_access: ApiAccess = Field(
+        ApiAccess(),
+        description="Sources admitted to the private API endpoint on 443 besides the nodes: operators' networks "
+        "(cidrs) and security groups (security_group_ids). With neither, and no public_access_cidrs, only the nodes "
+        "reach the API (a warning says so).",
     )
     admin_principal_arns: tuple[PrincipalArn, ...] = Field(
         (),
@@ -134,7 +209,13 @@ class ClusterConfig(Setting):
         description="IAM role or user ARNs (arn:aws:iam::<account>:role/<name>) given cluster-admin through an "
         "EKS access entry with AmazonEKSClusterAdminPolicy. Whoever applies the stack is admin already "
         "(bootstrap_cluster_creator_admin_permissions) and must not be listed again: EKS refuses a second access "
-        "entry for the same principal.",
+        "entry for the same principal (so a principal listed here cannot be in namespace_access either).",
+    )
+    namespace_access: tuple[NamespaceAccess, ...] = Field(
+        (),
+        max_length=50,
+        description="IAM principals given view or edit access to some namespaces only, each through an EKS access "
+        "entry with AmazonEKSViewPolicy or AmazonEKSEditPolicy scoped to those namespaces.",
     )
     deletion_protection: bool = Field(
         True,
@@ -149,7 +230,10 @@ class ClusterConfig(Setting):
         "required; controllerManager and scheduler add troubleshooting detail at extra ingestion cost.",
     )
     log_retention_days: LogRetentionDays = Field(
-        90, description="Days CloudWatch keeps control-plane logs (log group /aws/eks/<cluster>/cluster)."
+        90,
+        description="Days CloudWatch keeps the cluster's logs: the control plane's (log group "
+        "/aws/eks/<cluster>/cluster) and Container Insights' (/aws/containerinsights/<cluster>/application, "
+        "dataplane, host and performance).",
     )
     unschedulable_pods_alarm_minutes: int = Field(
         15,
