@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from f1_infra import docs
-from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT, environment_files, load_environments
+from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT, environment_files, load_environment, load_environments
 from f1_infra.runtime import collector_paused, exit_now
 from f1_infra.settings.environment import EnvironmentConfig
+from tests import options
 from tests.processes import Checkov, MainRun, MainRuns, Render
 from tests.synth import Stack
 
@@ -136,6 +137,34 @@ def synth_dir(app: "App") -> Path:
 def checkov_scan(synth_dir: Path) -> subprocess.CompletedProcess[str]:
     """checkov's run over every stack of `synth_dir` (tests/test_checkov.py reads it)."""
     return CHECKOV.result(synth_dir / "stacks")
+
+
+@pytest.fixture(scope="session")
+def custom(tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    """dev's file with the options the shipped files do not use, in an app of its own: a public
+    endpoint, operator networks and principals, pinned add-ons, Graviton Spot nodes, no RDS Proxy."""
+    from f1_infra.app import build
+
+    folder = tmp_path_factory.mktemp("custom")
+    outdir = folder / "out"
+    data = json.loads((DEFAULT_ENVS_DIR / "dev.json").read_text())
+    data["cluster"].update(
+        allow_extended_support=True,
+        public_access_cidrs=["203.0.113.0/24"],
+        api_access={"cidrs": ["10.250.0.0/20", "192.168.8.0/24"], "security_group_ids": [options.BASTION]},
+        admin_principal_arns=[options.ADMIN],
+        namespace_access=[
+            {"principal_arn": options.ANALYST, "namespaces": ["f1-analytics"], "level": "view"},
+            {"principal_arn": options.DEVELOPER, "namespaces": ["f1-analytics", "ml-training"], "level": "edit"},
+        ],
+        addon_versions={"coredns": "v1.12.4-eksbuild.1", "metrics_server": "v0.8.0-eksbuild.1"},
+    )
+    data["cluster"]["node_groups"]["ml_workload"]["instance_types"] = ["m6g.large", "m7g.large"]
+    data["database"]["proxy"] = {"enabled": False}
+    data["workloads"]["service_accounts"]["api"]["database"] = False
+    (folder / "qa.json").write_text(json.dumps(data))
+    build([load_environment(folder / "qa.json")], outdir=str(outdir)).synth()
+    return Stack("qa", json.loads((outdir / "stacks" / "qa" / "cdk.tf.json").read_text()))
 
 
 @pytest.fixture(scope="session")

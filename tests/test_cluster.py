@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from f1_infra import diagrams
-from f1_infra.app import build
-from f1_infra.config import DEFAULT_ENVS_DIR, load_environment
 from f1_infra.constructs.cluster import CONTROL_PLANE_PORTS
 from f1_infra.settings.environment import EnvironmentConfig
+from tests.options import ADMIN, ANALYST, BASTION, DEVELOPER
 from tests.synth import Stack, policy, statement
 
 if TYPE_CHECKING:
@@ -587,34 +586,6 @@ def test_cluster_outputs(stack: Stack) -> None:
 
 
 # --------------------------------------------------------------------------- settings the shipped files leave off
-
-ADMIN = "arn:aws:iam::123456789012:role/PlatformAdmin"
-ANALYST = "arn:aws:iam::123456789012:role/RaceAnalyst"
-DEVELOPER = "arn:aws:iam::123456789012:user/dev/jane"
-BASTION = "sg-0123456789abcdef0"
-
-
-@pytest.fixture(scope="module")
-def custom(tmp_path_factory: pytest.TempPathFactory) -> Stack:
-    """A file with the options the shipped files do not use, in an app of its own."""
-    folder = tmp_path_factory.mktemp("custom")
-    outdir = folder / "out"
-    data = json.loads((DEFAULT_ENVS_DIR / "dev.json").read_text())
-    data["cluster"].update(
-        allow_extended_support=True,
-        public_access_cidrs=["203.0.113.0/24"],
-        api_access={"cidrs": ["10.250.0.0/20", "192.168.8.0/24"], "security_group_ids": [BASTION]},
-        admin_principal_arns=[ADMIN],
-        namespace_access=[
-            {"principal_arn": ANALYST, "namespaces": ["f1-analytics"], "level": "view"},
-            {"principal_arn": DEVELOPER, "namespaces": ["f1-analytics", "ml-training"], "level": "edit"},
-        ],
-        addon_versions={"coredns": "v1.12.4-eksbuild.1", "metrics_server": "v0.8.0-eksbuild.1"},
-    )
-    data["cluster"]["node_groups"]["ml_workload"]["instance_types"] = ["m6g.large", "m7g.large"]
-    (folder / "qa.json").write_text(json.dumps(data))
-    build([load_environment(folder / "qa.json")], outdir=str(outdir)).synth()
-    return Stack("qa", json.loads((outdir / "stacks" / "qa" / "cdk.tf.json").read_text()))
 
 
 def test_public_endpoint_only_for_listed_cidrs(custom: Stack) -> None:

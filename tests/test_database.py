@@ -17,7 +17,7 @@ def primary(stack: Stack) -> dict:
 @pytest.mark.parametrize(
     ("env", "instance_class", "multi_az", "backups", "protected", "pi_days", "replicas", "proxy"),
     [
-        ("dev", "db.r5.large", False, 7, False, 7, 0, False),
+        ("dev", "db.r5.large", False, 7, False, 7, 0, True),
         ("staging", "db.r5.xlarge", True, 14, True, 7, 0, True),
         ("prod", "db.r5.2xlarge", True, 30, True, 31, 1, True),
     ],
@@ -305,8 +305,8 @@ def test_proxy_reaches_the_database_and_secrets_manager_only(stacks: dict[str, S
     assert endpoint_group["egress"] == []
 
 
-def test_no_proxy_resources_in_dev(stacks: dict[str, Stack]) -> None:
-    stack = stacks["dev"]
+def test_no_proxy_resources_without_the_proxy(custom: Stack) -> None:
+    stack = custom
     assert stack.count("aws_db_proxy") == stack.count("aws_db_proxy_target") == 0
     assert stack.count("aws_iam_role", "database/proxy") == 0
     assert stack.count("aws_security_group", "database/proxy") == 0

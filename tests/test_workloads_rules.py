@@ -72,9 +72,9 @@ CASES: list[tuple[str, str, Mutation, str, str]] = [
         "no service account has training_queue: true",
     ),
     (
-        "database access without the proxy (dev has none)",
+        "database access without the proxy",
         "dev",
-        grant("api", "database", True),
+        combine(set_at("database", "proxy", "enabled", value=False), grant("api", "database", True)),
         "/workloads/service_accounts/api/database",
         "needs the RDS Proxy with IAM authentication (database.proxy.enabled true, iam_auth REQUIRED): the role "
         "connects through the proxy with an IAM token as the master user",
@@ -212,6 +212,7 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
         combine(
             account("aws-node", namespace="kube-system", **METRICS),
             grant("api", "training_queue", True),
+            set_at("database", "proxy", "enabled", value=False),
             grant("ingestion", "database", True),
         ),
     )

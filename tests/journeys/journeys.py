@@ -1,0 +1,390 @@
+"""The platform's journeys, walked over the synthesized JSON from the user's end to the other.
+
+Each journey is a function of a `World` (an environment's stack, its services stack, every stack
+of the session, its settings) that returns what breaks the journey, one line per broken link: an
+empty list is a journey that works. tests/journeys/test_journeys.py runs every journey on every
+environment, and runs each one again without each resource it depends on, to show that the
+journey notices when that resource is gone.
+
+Network links go through the security groups (tests/journeys/network.py); IAM links through the
+identity policies, the permissions boundary, and the resource policies that must allow the caller
+(tests/journeys/policy.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from f1_infra.constructs.cluster import CONTROL_PLANE_PORTS
+from f1_infra.settings.environment import EnvironmentConfig
+from f1_infra.settings.workloads import PLATFORM_SERVICE_ACCOUNTS
+from tests.journeys.network import admits, groups_of, path_open
+from tests.journeys.policy import Request, boundary_policy, evaluate, role_policies
+from tests.synth import Stack
+
+# A request carries these wherever the policies the journeys cross ask for them: TLS 1.3 over
+# HTTPS (the buckets deny anything else).
+TLS = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
+# The account, as the stacks write it.
+ACCOUNT = "${data.aws_caller_identity.caller.account_id}"
+# A stand-in ARN of the shape the AWS Load Balancer Controller registers targets in.
+TARGET_GROUP_ARN = "arn:aws:elasticloadbalancing:{region}:123456789012:targetgroup/api-20261201/0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class World:
+    """What a journey may look at."""
+
+    stack: Stack
+    stacks: Mapping[str, Stack]
+    config: EnvironmentConfig
+
+    @property
+    def services(self) -> Stack | None:
+        return self.stacks.get(f"{self.stack.name}-services")
+
+    def without(self, type_: str, path: str, stack: str | None = None) -> World:
+        """The same world with one resource of one stack (the environment's by default) removed."""
+        target = self.stacks[stack] if stack else self.stack
+        doc = copy.deepcopy(target.doc)
+        name = target.address(type_, path).split(".", 1)[1]
+        del doc["resource"][type_][name]
+        changed = Stack(target.name, doc)
+        stacks = {**self.stacks, target.name: changed}
+        return replace(self, stack=changed if target is self.stack else self.stack, stacks=stacks)
+
+
+Journey = Callable[[World], list[str]]
+
+
+def _subnet(world: World, tier: str) -> str:
+    return world.stack.resource("aws_subnet", f"network/{tier}_a")["cidr_block"]
+
+
+def _network(world: World, source: str | list[str], target: str | list[str], port: int, tier: str) -> list[str]:
+    path = path_open(world.stack, source, target, port, target_cidr=_subnet(world, tier))
+    return [] if path else [f"{source} -> {target} on {port}: {path.reason}"]
+
+
+def _role(world: World, path: str) -> str:
+    return f"${{aws_iam_role.{world.stack.address('aws_iam_role', path).split('.', 1)[1]}.arn}}"
+
+
+def _allowed(
+    world: World,
+    role_path: str,
+    action: str,
+    resource: str,
+    *,
+    context: Mapping[str, str] | None = None,
+    resource_policy: Mapping[str, Any] | None = None,
+    resource_policy_required: bool = False,
+) -> list[str]:
+    """What denies a role's request, as one line, or nothing when the request is allowed."""
+    stack = world.stack
+    try:
+        identity = role_policies(stack, role_path)
+    except KeyError:
+        return [f"no role at {role_path}"]
+    # Every call is signed for the environment's region, by a role of the environment's account.
+    signed = {"aws:RequestedRegion": world.config.region, "aws:PrincipalAccount": ACCOUNT, **(context or {})}
+    decision = evaluate(
+        Request(action, resource, principal={"AWS": _role(world, role_path)}, context=signed),
+        identity,
+        boundary=boundary_policy(world.stacks.values(), stack, role_path),
+        resource_policy=dict(resource_policy) if resource_policy else None,
+        resource_policy_required=resource_policy_required,
+    )
+    return [] if decision.allowed else [f"{role_path}: {action} on {resource}: {decision.reason}"]
+
+
+def _denied(world: World, role_path: str, action: str, resource: str, **kwargs: Any) -> list[str]:
+    return [] if _allowed(world, role_path, action, resource, **kwargs) else [f"{role_path} may {action} {resource}"]
+
+
+def _document(stack: Stack, type_: str, path: str, key: str = "policy") -> dict[str, Any] | None:
+    try:
+        return json.loads(stack.resource(type_, path)[key])
+    except KeyError:
+        return None
+
+
+def _key_policy(world: World) -> dict[str, Any] | None:
+    return _document(world.stack, "aws_kms_key", "kms/key")
+
+
+def _bucket(world: World, key: str) -> tuple[str, dict[str, Any] | None]:
+    """A bucket's ARN expression and its bucket policy."""
+    return (
+        world.stack.ref("aws_s3_bucket", f"storage/{key}/bucket", "arn"),
+        _document(world.stack, "aws_s3_bucket_policy", f"storage/{key}/policy")
+        or _document(world.stack, "aws_s3_bucket_policy", f"storage/{key}_policy"),
+    )
+
+
+def _object(world: World, role: str, action: str, bucket: str, key: str) -> list[str]:
+    arn, bucket_policy = _bucket(world, bucket)
+    return _allowed(world, role, action, f"{arn}/{key}", context=TLS, resource_policy=bucket_policy)
+
+
+def _workload(name: str) -> str:
+    return f"storage_access/{name.replace('-', '_')}/role"
+
+
+def _environment_key_via(world: World, role: str, service: str, context: Mapping[str, str]) -> list[str]:
+    return _allowed(
+        world,
+        role,
+        "kms:Decrypt",
+        world.stack.ref("aws_kms_key", "kms/key", "arn"),
+        context={"kms:ViaService": f"{service}.{world.config.region}.amazonaws.com", **context},
+        resource_policy=_key_policy(world),
+        resource_policy_required=True,
+    )
+
+
+# ---------------------------------------------------------------------------------- the journeys
+
+
+def internet_to_pods(world: World) -> list[str]:
+    """A browser's HTTPS request reaches a pod: ALB 443 (80 redirects), a listener forwards to an
+    `ip` target group, the ALB reaches the pods' group on the target port, and something registers
+    the pods (the load balancer controller, with a role that may register targets)."""
+    stack, problems = world.stack, []
+    alb = groups_of(stack, "aws_lb", "monitoring/alb")
+    if admits(stack, alb, 443, source_cidr="0.0.0.0/0") is None:
+        problems.append("the load balancer does not admit 443 from the internet")
+    listeners = {b["port"]: b for b in stack.resources("aws_lb_listener").values()}
+    redirect = listeners.get(80, {}).get("default_action", [{}])[0]
+    if redirect.get("type") != "redirect" or redirect.get("redirect", {}).get("protocol") != "HTTPS":
+        problems.append("port 80 does not redirect to HTTPS")
+    forwarded = {listeners[443]["default_action"][0]["target_group_arn"]} if 443 in listeners else set()
+    forwarded |= {r["action"][0]["target_group_arn"] for r in stack.resources("aws_lb_listener_rule").values()}
+    nodes = groups_of(stack, "aws_eks_node_group", next(iter(world.config.cluster.node_groups)).join(["cluster/", ""]))
+    for key in ("api", "frontend"):
+        path = f"monitoring/{key}_target_group"
+        group = stack.resource("aws_lb_target_group", path)
+        if stack.ref("aws_lb_target_group", path, "arn") not in forwarded:
+            problems.append(f"no listener forwards to the {key} target group")
+        if group["target_type"] != "ip":
+            problems.append(f"the {key} target group does not take pod IPs")
+        problems += _network(world, alb, nodes, group["port"], "private")
+    services = world.services
+    if services is None or not any(
+        r["chart"] == "aws-load-balancer-controller" for r in services.resources("helm_release").values()
+    ):
+        problems.append("nothing registers pods in the target groups: no aws-load-balancer-controller release")
+    problems += _allowed(
+        world,
+        "load_balancer_controller/role",
+        "elasticloadbalancing:RegisterTargets",
+        TARGET_GROUP_ARN.format(region=world.config.region),
+    )
+    return problems
+
+
+def control_plane_to_webhooks(world: World) -> list[str]:
+    """The API server reaches the kubelets and every webhook of the installed components."""
+    problems = []
+    for port in CONTROL_PLANE_PORTS:
+        path = path_open(world.stack, "cluster/cluster_security_group", "cluster/node_security_group", port.port)
+        if not path:
+            problems.append(f"control plane -> nodes on {port.port} ({port.component}): {path.reason}")
+    return problems
+
+
+def api_to_database(world: World) -> list[str]:
+    """The api's pods connect through the RDS Proxy with an IAM token, and the proxy to the database."""
+    stack, problems = world.stack, []
+    nodes = "cluster/node_security_group"
+    if not stack.count("aws_db_proxy"):
+        return ["no RDS Proxy: the api has no way to get database credentials"]
+    proxy = stack.resource("aws_db_proxy", "database/proxy")
+    problems += _network(world, nodes, "database/proxy_security_group", 5432, "database")
+    problems += _network(world, "database/proxy_security_group", "database/security_group", 5432, "database")
+    if proxy["auth"][0].get("iam_auth") != "REQUIRED":
+        problems.append("the proxy does not take IAM tokens")
+    user = stack.resource("aws_db_instance", "database/instance")["username"]
+    resource_id = next(
+        (
+            name
+            for name, value in stack.doc.get("locals", {}).items()
+            if stack.address("aws_db_proxy", "database/proxy") in value
+        ),
+        None,
+    )
+    if resource_id is None:
+        return [*problems, "nothing derives the proxy's resource id"]
+    partition, region = world.config.partition, world.config.region
+    dbuser = f"arn:{partition}:rds-db:{region}:{ACCOUNT}:dbuser:${{local.{resource_id}}}/{user}"
+    problems += _allowed(world, _workload("api"), "rds-db:connect", dbuser)
+    problems += _allowed(
+        world,
+        "database/proxy_role",
+        "secretsmanager:GetSecretValue",
+        stack.ref("aws_secretsmanager_secret", "database/master_secret", "arn"),
+    )
+    return problems
+
+
+def api_to_cache(world: World) -> list[str]:
+    """The api's pods reach Redis on 6379 and read its AUTH token from Secrets Manager."""
+    stack = world.stack
+    secret = stack.ref("aws_secretsmanager_secret", "cache/auth_secret", "arn")
+    problems = _network(world, "cluster/node_security_group", "cache/security_group", 6379, "database")
+    problems += _allowed(world, _workload("api"), "secretsmanager:GetSecretValue", secret)
+    problems += _environment_key_via(
+        world, _workload("api"), "secretsmanager", {"kms:EncryptionContext:SecretARN": secret}
+    )
+    return problems
+
+
+def training(world: World) -> list[str]:
+    """ml-training receives from the training queue, writes models and reads backups."""
+    stack, role = world.stack, _workload("ml-training")
+    queue = stack.ref("aws_sqs_queue", "monitoring/training_queue", "arn")
+    problems = []
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage"):
+        problems += _allowed(world, role, action, queue)
+    problems += _environment_key_via(world, role, "sqs", {})
+    problems += _object(world, role, "s3:PutObject", "models", "models/2026/model.bin")
+    problems += _object(world, role, "s3:GetObject", "backups", "ingestion/2026-12-01/laps.parquet")
+    problems += _network(world, "cluster/node_security_group", "cluster/node_security_group", 443, "private")
+    return problems
+
+
+def ingestion(world: World) -> list[str]:
+    """ingestion writes under ingestion/ of the backups bucket and publishes its metrics."""
+    role = _workload("ingestion")
+    problems = _object(world, role, "s3:PutObject", "backups", "ingestion/2026-12-01/laps.parquet")
+    problems += _allowed(
+        world,
+        role,
+        "cloudwatch:PutMetricData",
+        "*",
+        context={"cloudwatch:namespace": world.config.monitoring.custom_metrics_namespace},
+    )
+    return problems
+
+
+def operators_to_api(world: World) -> list[str]:
+    """An operator on a listed network reaches the private endpoint on 443, and is known to EKS."""
+    stack, access, problems = world.stack, world.config.cluster.api_access, []
+    for cidr in access.cidrs:
+        if admits(stack, "cluster/cluster_security_group", 443, source_cidr=cidr) is None:
+            problems.append(f"the cluster security group does not admit {cidr} on 443")
+    if not (access.cidrs or access.security_group_ids or world.config.cluster.public_access_cidrs):
+        problems.append("no operator network reaches the API")
+    entries = stack.resources("aws_eks_access_entry")
+    admins = [
+        a
+        for a in stack.resources("aws_eks_access_policy_association").values()
+        if a["policy_arn"].endswith("/AmazonEKSClusterAdminPolicy")
+    ]
+    if not entries or not admins:
+        problems.append("no access entry makes an operator a cluster administrator")
+    return problems
+
+
+def alarm_to_subscription(world: World) -> list[str]:
+    """A firing alarm reaches the on-call: CloudWatch may publish to the encrypted alerts topic and
+    use its key, and the topic has a subscription."""
+    stack = world.stack
+    topic = stack.ref("aws_sns_topic", "alerts/topic", "arn")
+    source = {
+        "aws:SourceAccount": ACCOUNT,
+        "aws:SourceArn": f"arn:aws:cloudwatch:{world.config.region}:{ACCOUNT}:alarm:{world.config.name_prefix}-x",
+    }
+    cloudwatch = {"Service": "cloudwatch.amazonaws.com"}
+    problems = []
+    for action, resource, policy in (
+        ("sns:Publish", topic, _document(stack, "aws_sns_topic_policy", "alerts/policy")),
+        ("kms:GenerateDataKey", stack.ref("aws_kms_key", "kms/key", "arn"), _key_policy(world)),
+        ("kms:Decrypt", stack.ref("aws_kms_key", "kms/key", "arn"), _key_policy(world)),
+    ):
+        decision = evaluate(
+            Request(action, resource, principal=cloudwatch, context=source),
+            resource_policy=policy,
+            resource_policy_required=True,
+        )
+        if not decision.allowed:
+            problems.append(f"CloudWatch: {action} on {resource}: {decision.reason}")
+    if not any(s["topic_arn"] == topic for s in stack.resources("aws_sns_topic_subscription").values()):
+        problems.append("the alerts topic has no subscription")
+    return problems
+
+
+def service_account_roles(world: World) -> list[str]:
+    """Every IRSA role's trust names exactly one service account, and a declared one."""
+    declared = {(a.namespace, n) for n, a in world.config.workloads.service_accounts.items()}
+    declared |= {(p.namespace, p.name) for p in PLATFORM_SERVICE_ACCOUNTS}
+    seen: dict[str, str] = {}
+    problems = []
+    for name, role in world.stack.resources("aws_iam_role").items():
+        for statement in json.loads(role["assume_role_policy"])["Statement"]:
+            if "Federated" not in statement.get("Principal", {}):
+                continue
+            subjects = [v for k, v in statement["Condition"]["StringEquals"].items() if k.endswith(":sub")]
+            if len(subjects) != 1 or not isinstance(subjects[0], str):
+                problems.append(f"{name} trusts {subjects}, not one service account")
+                continue
+            namespace, account = subjects[0].removeprefix("system:serviceaccount:").split(":")
+            if (namespace, account) not in declared:
+                problems.append(f"{name} trusts {namespace}/{account}, which no setting declares")
+            if subjects[0] in seen:
+                problems.append(f"{name} and {seen[subjects[0]]} both trust {subjects[0]}")
+            seen[subjects[0]] = name
+    return problems
+
+
+JOURNEYS: dict[str, Journey] = {
+    journey.__name__: journey
+    for journey in (
+        internet_to_pods,
+        control_plane_to_webhooks,
+        api_to_database,
+        api_to_cache,
+        training,
+        ingestion,
+        operators_to_api,
+        alarm_to_subscription,
+        service_account_roles,
+    )
+}
+
+
+def walk(journey: Journey, world: World) -> list[str]:
+    """A journey's broken links; a resource it looks up and does not find is one of them."""
+    try:
+        return journey(world)
+    except KeyError as missing:
+        return [f"{journey.__name__}: {missing}"]
+
+
+def enablers(world: World) -> Iterable[tuple[str, str, str, str | None]]:
+    """(journey, resource type, construct path, stack or None for the environment's) of resources a
+    journey needs: without any one of them, the journey breaks."""
+    for port in CONTROL_PLANE_PORTS:
+        yield "control_plane_to_webhooks", INGRESS, f"cluster/nodes_from_cluster_{port.key}", None
+    for group in world.stack.resources("aws_lb_target_group").values():
+        yield "internet_to_pods", INGRESS, f"monitoring/targets_from_alb_{group['port']}", None
+    yield "internet_to_pods", "aws_lb_listener_rule", "monitoring/api_rule", None
+    yield "api_to_database", "aws_iam_role_policy", "storage_access/api/policy", None
+    yield "api_to_database", EGRESS, "database/proxy_to_database", None
+    yield "api_to_cache", EGRESS, "cluster/nodes_to_vpc", None
+    yield "api_to_cache", "aws_iam_role_policy", "storage_access/api/policy", None
+    yield "training", "aws_iam_role_policy", "storage_access/ml_training/policy", None
+    yield "ingestion", "aws_iam_role_policy", "storage_access/ingestion/policy", None
+    for cidr in world.config.cluster.api_access.cidrs:
+        rule = "cluster/cluster_from_cidr_" + cidr.replace(".", "_").replace("/", "_")
+        yield "operators_to_api", INGRESS, rule, None
+    yield "alarm_to_subscription", "aws_sns_topic_policy", "alerts/policy", None
+    for email in world.config.alerts.emails:
+        yield "alarm_to_subscription", "aws_sns_topic_subscription", f"alerts/email_{email}", None
+
+
+INGRESS, EGRESS = "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"
