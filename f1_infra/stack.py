@@ -20,9 +20,11 @@ from f1_infra.constructs.cache import Cache
 from f1_infra.constructs.cluster import Cluster
 from f1_infra.constructs.database import Database
 from f1_infra.constructs.encryption import EnvironmentKey
+from f1_infra.constructs.load_balancer_controller import LoadBalancerControllerRole
 from f1_infra.constructs.monitoring import Monitoring
 from f1_infra.constructs.network import Network
 from f1_infra.constructs.storage import Storage, StorageAccess
+from f1_infra.constructs.terraform_agent import TerraformAgent, has_agent
 from f1_infra.settings.backend import BackendConfig
 from f1_infra.settings.environment import EnvironmentConfig
 
@@ -53,15 +55,19 @@ def state_backend(stack: TerraformStack, name: str, backend: BackendConfig) -> N
 
 
 class PlatformStack(TerraformStack):
-    """Provider, backend, the environment key and alerts topic, and the platform's modules; in a
-    Terraform Cloud environment, the permissions boundary on every role (f1_infra/boundary.py).
+    """Provider, backend, the environment key and alerts topic, and the platform's modules; the IAM
+    role of the load balancer controller that the cluster services stack installs; in a Terraform
+    Cloud environment, the permissions boundary on every role (f1_infra/boundary.py) and the agent
+    that runs the cluster services workspace inside the VPC.
 
-    Attributes: ``key``, ``alerts``, ``network``, ``cluster``, ``database``, ``cache``, ``storage``,
-    ``storage_access``, ``monitoring``.
+    Attributes: ``config``, ``key``, ``alerts``, ``network``, ``cluster``, ``database``, ``cache``,
+    ``storage``, ``storage_access``, ``monitoring``, ``load_balancer_controller``, ``terraform_agent``
+    (None without a Terraform Cloud backend).
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, id)
+        self.config = config
         AwsProvider(self, "aws", region=config.region, default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
         state_backend(self, id, config.backend)
         RandomProvider(self, "random")
@@ -114,6 +120,29 @@ class PlatformStack(TerraformStack):
         )
         self.monitoring.admit_to_targets(self.cluster.node_security_group_id)
         self.monitoring.add_training_consumer_role(self.cluster.oidc)
+        self.load_balancer_controller = LoadBalancerControllerRole(
+            self,
+            "load_balancer_controller",
+            settings=config.cluster_services.load_balancer_controller,
+            name_prefix=config.name_prefix,
+            partition=config.partition,
+            oidc=self.cluster.oidc,
+        )
+        self.terraform_agent = (
+            TerraformAgent(
+                self,
+                "terraform_agent",
+                config=config,
+                account_id=account_id,
+                kms_key_arn=self.key.arn,
+                log_retention_days=config.monitoring.log_retention_days,
+                network=self.network,
+                cluster_name=self.cluster.name,
+                cluster_security_group_id=self.cluster.cluster_security_group_id,
+            )
+            if has_agent(config)
+            else None
+        )
 
         outputs = {
             "kms_key_arn": self.key.arn,
@@ -131,10 +160,13 @@ class PlatformStack(TerraformStack):
             "oidc_provider_arn": self.cluster.oidc.arn,
             "node_security_group_id": self.cluster.node_security_group_id,
             "cluster_autoscaler_role_arn": self.cluster.autoscaler_role_arn,
+            "load_balancer_controller_role_arn": self.load_balancer_controller.arn,
             "models_bucket_name": self.storage.models_bucket_name,
             "backup_bucket_name": self.storage.backup_bucket_name,
             "logs_bucket_name": self.storage.logs_bucket_name,
             "alb_dns_name": self.monitoring.alb_dns_name,
+            # For the services' TargetGroupBinding resources: the controller registers their pods (rule 52).
+            "target_group_arns": self.monitoring.target_group_arns,
             "dashboard_url": self.monitoring.dashboard_url,
             "training_queue_url": self.monitoring.training_queue_url,
             "training_consumer_role_arn": self.monitoring.training_consumer_role_arn,

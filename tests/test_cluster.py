@@ -6,6 +6,7 @@ import pytest
 
 from f1_infra.app import build
 from f1_infra.config import DEFAULT_ENVS_DIR, load_environment
+from f1_infra.constructs.terraform_agent import has_agent
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack, policy, statement
 
@@ -56,8 +57,9 @@ def test_endpoint_is_private_only(stack: Stack) -> None:
 def test_api_authentication_keeps_the_creator_admin(stack: Stack) -> None:
     access = stack.resource("aws_eks_cluster", "cluster/cluster")["access_config"]
     assert access == {"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True}
-    # The shipped files list no extra administrators (no account ids are invented).
-    assert stack.count("aws_eks_access_entry") == 0
+    # The shipped files list no extra administrators (no account ids are invented); the cluster
+    # services workspace's role gets its entry from the agent's construct (tests/test_services_stack.py).
+    assert stack.count("aws_eks_access_entry", "cluster/") == 0
 
 
 def test_secrets_are_encrypted_with_the_environment_key(stack: Stack) -> None:
@@ -125,8 +127,15 @@ def test_security_group_rules_are_minimal(stack: Stack, config: EnvironmentConfi
         peer = rule.get("referenced_security_group_id") or rule.get("cidr_ipv4")
         return rule["ip_protocol"], rule.get("from_port"), rule.get("to_port"), peer
 
+    # The Terraform Cloud agent of a cloud environment reaches the API too (tests/test_services_stack.py).
+    agent = (
+        {"cluster_from_agent": ("tcp", 443, 443, stack.ref("aws_security_group", "terraform_agent/security_group"))}
+        if has_agent(config)
+        else {}
+    )
     assert {k: shape(r) for k, r in rules_of(stack, ingress, "cluster_security_group").items()} == {
-        "cluster_from_nodes_api": ("tcp", 443, 443, node_sg)
+        "cluster_from_nodes_api": ("tcp", 443, 443, node_sg),
+        **agent,
     }
     assert {k: shape(r) for k, r in rules_of(stack, ingress, "node_security_group").items()} == {
         "nodes_from_cluster_webhooks": ("tcp", 443, 443, cluster_sg),

@@ -10,7 +10,19 @@ they are printed, never refused.
 
 from collections.abc import Callable, Iterator
 
-from f1_infra.rules import backend, cache, catalog, cluster, database, general, monitoring, network, production, storage
+from f1_infra.rules import (
+    backend,
+    cache,
+    catalog,
+    cluster,
+    cluster_services,
+    database,
+    general,
+    monitoring,
+    network,
+    production,
+    storage,
+)
 from f1_infra.settings.environment import EnvironmentConfig
 
 Finding = tuple[str, str]
@@ -22,6 +34,7 @@ CHECKS: tuple[Check, ...] = (
     network.check,
     catalog.check,
     cluster.check,
+    cluster_services.check,
     database.check,
     cache.check,
     storage.check,
