@@ -22,7 +22,7 @@ from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKuberne
 from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
 from constructs import Construct
 
-from f1_infra.constructs.load_balancer_controller import SERVICE_ACCOUNT as LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT
+from f1_infra.constructs import load_balancer_controller
 from f1_infra.settings.backend import SERVICES_SUFFIX
 from f1_infra.settings.cluster_services import ClusterAutoscalerConfig, LoadBalancerControllerConfig
 from f1_infra.settings.environment import EnvironmentConfig
@@ -73,7 +73,7 @@ def controller_values(
         "region": region,
         "vpcId": vpc_id,
         "serviceAccount.create": True,
-        "serviceAccount.name": LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
+        "serviceAccount.name": load_balancer_controller.SERVICE_ACCOUNT,
         f"serviceAccount.annotations.{ROLE_ARN_ANNOTATION}": role_arn,
         "replicaCount": settings.replicas,
     }
@@ -136,7 +136,7 @@ class ClusterServicesStack(TerraformStack):
             self,
             "load_balancer_controller",
             name="aws-load-balancer-controller",
-            namespace=role.namespace,
+            namespace=load_balancer_controller.NAMESPACE,
             repository=LOAD_BALANCER_CONTROLLER_CHARTS,
             chart="aws-load-balancer-controller",
             version=controller.chart_version,

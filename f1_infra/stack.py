@@ -88,6 +88,22 @@ class PlatformStack(TerraformStack):
             alerts_topic_arn=self.alerts.topic_arn,
             network=self.network,
         )
+        # Before the data stores: the database's Secrets Manager endpoint admits the agent's task.
+        self.terraform_agent = (
+            TerraformAgent(
+                self,
+                "terraform_agent",
+                config=config,
+                account_id=account_id,
+                kms_key_arn=self.key.arn,
+                log_retention_days=config.monitoring.log_retention_days,
+                network=self.network,
+                cluster_name=self.cluster.name,
+                cluster_security_group_id=self.cluster.cluster_security_group_id,
+            )
+            if has_agent(config)
+            else None
+        )
         data_stores = {
             "config": config,
             "kms_key_arn": self.key.arn,
@@ -96,7 +112,13 @@ class PlatformStack(TerraformStack):
             # Only the EKS nodes, where the platform's services run, reach the data stores.
             "allowed_security_group_ids": [self.cluster.node_security_group_id],
         }
-        self.database = Database(self, "database", account_id=account_id, **data_stores)
+        self.database = Database(
+            self,
+            "database",
+            account_id=account_id,
+            secrets_client_security_group_ids=[self.terraform_agent.security_group_id] if self.terraform_agent else [],
+            **data_stores,
+        )
         self.cache = Cache(self, "cache", **data_stores)
         self.storage = Storage(self, "storage", config=config, account_id=account_id, kms_key_arn=self.key.arn)
         self.storage_access = StorageAccess(
@@ -127,21 +149,6 @@ class PlatformStack(TerraformStack):
             name_prefix=config.name_prefix,
             partition=config.partition,
             oidc=self.cluster.oidc,
-        )
-        self.terraform_agent = (
-            TerraformAgent(
-                self,
-                "terraform_agent",
-                config=config,
-                account_id=account_id,
-                kms_key_arn=self.key.arn,
-                log_retention_days=config.monitoring.log_retention_days,
-                network=self.network,
-                cluster_name=self.cluster.name,
-                cluster_security_group_id=self.cluster.cluster_security_group_id,
-            )
-            if has_agent(config)
-            else None
         )
 
         outputs = {

@@ -226,6 +226,12 @@ def test_agent_runs_privately_and_the_cluster_admits_it_on_443(stack: Stack, con
     ingress = stack.resources("aws_vpc_security_group_ingress_rule").values()
     assert not [rule for rule in ingress if rule["security_group_id"] == agent_sg]
 
+    # The database's Secrets Manager endpoint takes every call of the VPC (private DNS): it admits
+    # the agent, whose task reads its token through it.
+    if config.database.proxy.enabled:
+        (https,) = stack.resource("aws_security_group", "database/secrets_endpoint_security_group")["ingress"]
+        assert agent_sg in https["security_groups"]
+
     service = stack.resource("aws_ecs_service", "terraform_agent/service")
     network = service["network_configuration"]
     assert network == {
@@ -244,6 +250,8 @@ def test_agent_image_is_pinned_and_takes_its_token_from_the_secret(stack: Stack,
     assert container["image"] == f"hashicorp/tfc-agent:{agent.version}"
     environment = {e["name"]: e["value"] for e in container["environment"]}
     assert environment["TFC_AGENT_AUTO_UPDATE"] == "disabled"
+    # A new token version is a new task definition: ECS restarts the agent with the new token.
+    assert environment["AGENT_TOKEN_VERSION"] == str(agent.token_version)
     assert environment["TFC_ADDRESS"] == "https://app.terraform.io"
     token = stack.data_ref("aws_secretsmanager_secret", "terraform_agent/token_secret", "arn")
     assert container["secrets"] == [{"name": "TFC_AGENT_TOKEN", "valueFrom": token}]

@@ -17,7 +17,7 @@ class LoadBalancerControllerRole(Construct):
     """The role the controller's service account assumes, with the IAM policy the controller's
     release publishes for its version (f1_infra/policies), as published.
 
-    Attributes: ``arn``, ``service_account``, ``namespace``.
+    Attributes: ``arn``. The service account it trusts: ``NAMESPACE``/``SERVICE_ACCOUNT``.
     """
 
     def __init__(
@@ -42,5 +42,3 @@ class LoadBalancerControllerRole(Construct):
             policy=policy,
         )
         self.arn: str = role.arn
-        self.service_account = SERVICE_ACCOUNT
-        self.namespace = NAMESPACE

@@ -16,11 +16,7 @@ import json
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_secretsmanager_secret import DataAwsSecretsmanagerSecret
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
-from cdktf_cdktf_provider_aws.ecs_service import (
-    EcsService,
-    EcsServiceDeploymentCircuitBreaker,
-    EcsServiceNetworkConfiguration,
-)
+from cdktf_cdktf_provider_aws.ecs_service import EcsService, EcsServiceNetworkConfiguration
 from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition, EcsTaskDefinitionRuntimePlatform
 from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
 from cdktf_cdktf_provider_aws.eks_access_policy_association import (
@@ -161,6 +157,9 @@ class TerraformAgent(Construct):
                 {"name": "TFC_AGENT_NAME", "value": name},
                 # The image's version is the one the file pins; by default the agent updates itself.
                 {"name": "TFC_AGENT_AUTO_UPDATE", "value": "disabled"},
+                # ECS reads the secret only when a task starts: a new token version makes a new task
+                # definition, so the service replaces its task and the agent starts with the new token.
+                {"name": "AGENT_TOKEN_VERSION", "value": str(agent.token_version)},
             ],
             "secrets": [{"name": "TFC_AGENT_TOKEN", "valueFrom": token.arn}],
             "logConfiguration": {
@@ -199,12 +198,13 @@ class TerraformAgent(Construct):
                 subnets=network.private_subnet_ids, security_groups=[security_group.id], assign_public_ip=False
             ),
             # One agent is enough: a run waits for a free agent; a new task starts before the old stops.
+            # No circuit breaker: a task that cannot start yet (its token secret or the Secrets Manager
+            # endpoint's rule not in place) is retried until it can, rather than given up on.
             deployment_minimum_healthy_percent=0,
             deployment_maximum_percent=200,
-            deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
-            # A task started before its role may read the token fails, and the circuit breaker stops.
+            # A task started before its role may read the token cannot start.
             depends_on=[execution_policy],
         )
 

@@ -69,8 +69,8 @@ class TerraformAgentConfig(Setting):
         1,
         ge=1,
         description="Version of the agent pool token. Raise it by one to replace the token: the bootstrap stack "
-        "creates a new one, writes it to the agent's secret and deletes the old one; the running agent stops and ECS "
-        "starts it again with the new token.",
+        "creates a new one, writes it to the agent's secret and deletes the old one; the environment's next apply "
+        "then replaces the agent's task, which starts with the new token.",
     )
 
 
