@@ -38,8 +38,8 @@ help:
 	@echo "make docs             regenerate docs/architecture.md, docs/environments.md and envs/schema.json"
 	@echo "make addresses        accept the current Terraform addresses (tests/addresses/), after review"
 	@echo "make preflight ENV=dev read-only checks of the AWS account before a first deploy; needs no terraform"
-	@echo "make diff ENV=dev     cdktf diff for one stack (an environment, or bootstrap); needs terraform"
-	@echo "make deploy ENV=dev   cdktf deploy for one stack (an environment, or bootstrap); needs terraform"
+	@echo "make diff ENV=dev     cdktf diff for one stack (an environment, its <env>-services, or bootstrap); needs terraform"
+	@echo "make deploy ENV=dev   cdktf deploy (an environment, bootstrap; ENV=\"dev dev-services\" with its services); needs terraform"
 	@echo "make cdktf ARGS=...   the cdktf CLI with the project's Node.js, e.g. ARGS=login"
 	@echo "make format           ruff fixes and formatting"
 	@echo "make clean            remove cdktf.out and tool caches"
@@ -93,11 +93,11 @@ preflight: setup
 	$(PIPENV) run python -m f1_infra preflight $(ENV)
 
 diff: setup terraform
-	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<stack> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' ')bootstrap)"; exit 2; }
+	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<stack> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' ')bootstrap, or <env>-services)"; exit 2; }
 	cdktf diff $(ENV)
 
 deploy: setup terraform
-	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<stack> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' ')bootstrap)"; exit 2; }
+	@test -n "$(ENV)" || { echo "usage: make $@ ENV=<stack> (one of: $$(ls envs | grep -v schema | sed 's/\.json//' | tr '\n' ' ')bootstrap, or \"<env> <env>-services\")"; exit 2; }
 	cdktf deploy $(ENV) $(DEPLOY_FLAGS)
 
 cdktf: setup

@@ -1,14 +1,15 @@
 """Synth benchmark: `main.py` against an empty cdktf app with the same imports.
 
-full           `python main.py`, as `cdktf synth` runs it: every environment and the bootstrap
-               stack, with f1_infra/runtime.py's start-up and exit;
+full           `python main.py`, as `cdktf synth` runs it: every environment, its cluster
+               services stack and the bootstrap stack, with f1_infra/runtime.py's start-up and exit;
 untuned floor  a process that makes the same imports the plain way (each provider package
                loading all of its submodules), synthesizes as many empty stacks and exits
                normally: what any cdktf app of this size pays before it builds anything;
 tuned floor    the same empty stacks with main.py's start-up and exit: full minus this is what
                building and synthesizing the platform costs ("beyond the floor");
 cdktn          for information, when `make migration-check` has installed CDK Terrain: the
-               environments' stacks synthesized by CDK Terrain on a migrated copy (no bootstrap).
+               environments' stacks and their services stacks synthesized by CDK Terrain on a
+               migrated copy (no bootstrap).
 
 Each round runs every variant once, in turn, as fresh processes timed from start to exit;
 medians over the rounds are reported. Peak memory is reported per process: the Python
@@ -48,25 +49,33 @@ sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
-UNTUNED_FLOOR = """
-from cdktf import App, TerraformStack
-import f1_infra.bootstrap, f1_infra.stack
+# The stacks main.py writes: per environment its own and its cluster services stack, and bootstrap.
+STACK_NAMES = """
 from f1_infra.config import DEFAULT_ENVS_DIR, load_environments
+environments = [config.name for config in load_environments(DEFAULT_ENVS_DIR)]
+names = environments + [name + "-services" for name in environments] + ["bootstrap"]
+"""
+
+# Every provider the app imports (aws, helm, random, tfe) through the modules that import them.
+UNTUNED_FLOOR = f"""
+from cdktf import App, TerraformStack
+import f1_infra.bootstrap, f1_infra.services_stack, f1_infra.stack
+{STACK_NAMES}
 app = App()
-for name in [config.name for config in load_environments(DEFAULT_ENVS_DIR)] + ["bootstrap"]:
+for name in names:
     TerraformStack(app, name)
 app.synth()
 """
 
-TUNED_FLOOR = """
+TUNED_FLOOR = f"""
 from f1_infra.runtime import collector_paused, exit_now, load_providers_on_demand
 load_providers_on_demand()
 with collector_paused():
     from cdktf import App, TerraformStack
-    import f1_infra.bootstrap, f1_infra.stack
-from f1_infra.config import DEFAULT_ENVS_DIR, load_environments
+    import f1_infra.bootstrap, f1_infra.services_stack, f1_infra.stack
+{STACK_NAMES}
 app = App()
-for name in [config.name for config in load_environments(DEFAULT_ENVS_DIR)] + ["bootstrap"]:
+for name in names:
     TerraformStack(app, name)
 app.synth()
 exit_now()

@@ -1,5 +1,5 @@
-"""Building the CDKTF app: one PlatformStack per environment, and the bootstrap stack when any
-environment keeps its state in Terraform Cloud."""
+"""Building the CDKTF app: per environment a PlatformStack and its ClusterServicesStack
+(`<env>-services`), and the bootstrap stack when any environment keeps its state in Terraform Cloud."""
 
 import shutil
 
@@ -15,6 +15,7 @@ keep_type_hints_of_binding_stubs()
 
 from cdktf import App  # noqa: E402
 
+from f1_infra.services_stack import ClusterServicesStack, services_stack_name  # noqa: E402
 from f1_infra.settings.environment import EnvironmentConfig  # noqa: E402
 from f1_infra.stack import PlatformStack  # noqa: E402
 
@@ -30,11 +31,18 @@ def new_app(outdir: str | None = None) -> App:
     return App(outdir=outdir, **options) if outdir else App(**options)
 
 
+def add_environment(app: App, config: EnvironmentConfig) -> tuple[PlatformStack, ClusterServicesStack]:
+    """The environment's stack, named after its file, and its cluster services stack."""
+    platform = PlatformStack(app, config.name, config=config)
+    services = ClusterServicesStack(app, services_stack_name(config.name), config=config, platform=platform)
+    return platform, services
+
+
 def build(configs: list[EnvironmentConfig], outdir: str | None = None) -> App:
-    """An app with one stack per environment, named after the environment file."""
+    """An app with the stacks of every environment, and the bootstrap stack when one is needed."""
     app = new_app(outdir)
     for config in configs:
-        PlatformStack(app, config.name, config=config)
+        add_environment(app, config)
     if any(config.backend.is_cloud for config in configs):
         # Imported only when needed: the tfe provider takes a moment to load.
         from f1_infra.bootstrap import BOOTSTRAP_STACK, BootstrapStack

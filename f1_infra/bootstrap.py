@@ -15,19 +15,34 @@ from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnec
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
+from cdktf_cdktf_provider_tfe.agent_pool import AgentPool
+from cdktf_cdktf_provider_tfe.agent_pool_allowed_workspaces import AgentPoolAllowedWorkspaces
+from cdktf_cdktf_provider_tfe.agent_token import AgentToken
 from cdktf_cdktf_provider_tfe.project import Project
 from cdktf_cdktf_provider_tfe.provider import TfeProvider
+from cdktf_cdktf_provider_tfe.run_trigger import RunTrigger
 from cdktf_cdktf_provider_tfe.variable import Variable
 from cdktf_cdktf_provider_tfe.workspace import Workspace
 from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
 from f1_infra.boundary import boundary_name, boundary_path
+from f1_infra.constructs.encryption import account_administration
 from f1_infra.iam import policy_document, statement
-from f1_infra.settings.backend import CloudBackend, LocalBackend
+from f1_infra.settings.backend import SERVICES_SUFFIX, CloudBackend, LocalBackend
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.stack import state_backend
+from f1_infra.terraform_cloud import (
+    agent_pool_name,
+    agent_token_secret_name,
+    deploy_role_name,
+    services_role_name,
+)
 
 BOOTSTRAP_STACK = "bootstrap"
 
@@ -76,6 +91,7 @@ SERVICE_OF_TYPE: dict[str, str] = {
     "aws_wafv2_": "wafv2",
     "aws_route53_": "route53",
     "aws_budgets_": "budgets",
+    "aws_ecs_": "ecs",
 }
 # Data sources that Terraform answers without calling AWS, or that need no permission.
 NO_PERMISSION_TYPES = frozenset(
@@ -159,6 +175,7 @@ BOUNDARY_POLICY_CHANGES = (
 # trust policies. tests/test_bootstrap.py compares this with the synthesized trust policies.
 PASSED_TO_SERVICES = (
     "ec2.amazonaws.com",
+    "ecs-tasks.amazonaws.com",
     "eks.amazonaws.com",
     "monitoring.rds.amazonaws.com",
     "rds.amazonaws.com",
@@ -167,10 +184,13 @@ PASSED_TO_SERVICES = (
 )
 
 # What the environment stacks' roles may ever do (their permissions boundary): the services of
-# their inline policies and of the AWS managed policies they attach. tests/test_bootstrap.py fails
-# when a role of an environment stack is granted an action outside these.
+# their inline policies and of the AWS managed policies they attach (acm, cognito-idp, shield,
+# waf-regional and wafv2 for the load balancer controller's published policy). tests/test_bootstrap.py
+# fails when a role of an environment stack is granted an action outside these.
 WORKLOAD_SERVICES = (
+    "acm",
     "autoscaling",
+    "cognito-idp",
     "ec2",
     "ecr",
     "eks",
@@ -180,7 +200,10 @@ WORKLOAD_SERVICES = (
     "logs",
     "s3",
     "secretsmanager",
+    "shield",
     "sqs",
+    "waf-regional",
+    "wafv2",
     # The CloudWatch agent forwards Application Signals traces to X-Ray (CloudWatchAgentServerPolicy
     # and AWSXrayWriteOnlyAccess, which the add-on's documentation requires).
     "xray",
@@ -197,6 +220,13 @@ WORKLOAD_ACTIONS = (
     "rds-db:connect",
     "ssm:GetParameter",
 )
+# Grants of a policy the project keeps as published (f1_infra/policies) that the boundary cuts on
+# purpose, with why: a bounded role does not get them whatever its policy says.
+CUT_BY_BOUNDARY = {
+    "iam:ListServerCertificates": "the load balancer controller lists IAM server certificates for listeners that "
+    "name one; the platform's listeners use ACM certificates",
+    "iam:GetServerCertificate": "the same, for one certificate",
+}
 # AmazonEKSClusterPolicy creates the load balancing service-linked role for Kubernetes services
 # of type LoadBalancer: the one IAM write the boundary lets through.
 SERVICE_LINKED_ROLE_SERVICES = ("elasticloadbalancing.amazonaws.com",)
@@ -366,10 +396,21 @@ def deploy_policy(config: EnvironmentConfig, account_id: str, boundary_arn: str)
 
 
 class CloudWorkspace(Construct):
-    """One environment's Terraform Cloud workspace, remote execution with a pinned Terraform,
-    and the AWS role its runs assume through dynamic provider credentials.
+    """One environment's Terraform Cloud workspaces and the AWS roles their runs assume through
+    dynamic provider credentials:
 
-    Attributes: ``workspace_id``, ``role_arn``, ``boundary_arn``.
+    - the environment workspace: remote execution, a pinned Terraform, the deploy role with the
+      environment's permissions boundary;
+    - the cluster services workspace (`<workspace>-services`): agent execution on a pool of its own,
+      whose agent runs in the environment's VPC (constructs/terraform_agent.py), because the
+      Kubernetes API it installs into is private; started again by every apply of the environment
+      workspace (run trigger), reading the environment's outputs (remote state sharing); its role
+      has no AWS permissions, only cluster-admin through an EKS access entry (environment stack);
+    - the agent pool's token, kept in a Secrets Manager secret of the environment's region for the
+      agent to start with.
+
+    Attributes: ``workspace_id``, ``role_arn``, ``boundary_arn``, ``services_workspace_id``,
+    ``services_role_arn``, ``agent_pool_id``, ``agent_token_secret_arn``.
     """
 
     def __init__(
@@ -385,18 +426,22 @@ class CloudWorkspace(Construct):
     ) -> None:
         super().__init__(scope, id)
         backend = config.backend
-        workspace = Workspace(
-            self,
-            "workspace",
-            provider=provider,
-            name=backend.workspace,
-            organization=backend.organization,
-            project_id=project_id,
-            description=f"{config.name_prefix}: the {config.name} stack, deployed with `cdktf deploy {config.name}`",
-            terraform_version=backend.terraform_version,
-            # CLI-driven: `cdktf deploy` uploads cdktf.out/stacks/<env>, so the root is the upload.
-            working_directory="",
-            queue_all_runs=False,
+        assert isinstance(backend, CloudBackend)
+        self._config, self._provider, self._oidc_provider_arn = config, provider, oidc_provider_arn
+        self._project_id = project_id
+        workspace = self._workspace(
+            "workspace", backend, f"the {config.name} stack, deployed with `cdktf deploy {config.name}`"
+        )
+        services_backend = backend.for_services()
+        assert isinstance(services_backend, CloudBackend)
+        services_stack = f"{config.name}{SERVICES_SUFFIX}"
+        services = self._workspace(
+            "services_workspace",
+            services_backend,
+            f"the {services_stack} stack (Helm releases in the cluster), run by the agent in the VPC",
+            # A run started by the environment's apply (run trigger) re-plans the reviewed configuration
+            # with the environment's new outputs; waiting for a confirmation would hold the queue.
+            auto_apply_run_trigger=True,
         )
         WorkspaceSettings(
             self,
@@ -406,26 +451,38 @@ class CloudWorkspace(Construct):
             execution_mode="remote",
             # Every apply waits for a confirmation (cdktf deploy's prompt, --auto-approve in CI).
             auto_apply=False,
+            # The services stack reads the environment's outputs (cdktf cross-stack references are a
+            # terraform_remote_state lookup); no other workspace may.
+            global_remote_state=False,
+            remote_state_consumer_ids=[services.id],
         )
-        host = backend.hostname
-        trust = policy_document(
-            statement(
-                "TerraformCloudRuns",
-                ["sts:AssumeRoleWithWebIdentity"],
-                principal={"Federated": oidc_provider_arn},
-                conditions={
-                    "StringEquals": {f"{host}:aud": WORKLOAD_AUDIENCE},
-                    "StringLike": {f"{host}:sub": trust_subject(backend)},
-                },
-            )
-        )
-        role = IamRole(
+        pool = AgentPool(
             self,
-            "role",
-            name=f"{config.project}-deploy-{config.name}",
-            description=f"Terraform Cloud runs of workspace {backend.workspace}",
-            assume_role_policy=trust,
+            "agent_pool",
+            provider=provider,
+            name=agent_pool_name(config),
+            organization=backend.organization,
+            organization_scoped=False,
         )
+        allowed = AgentPoolAllowedWorkspaces(
+            self, "agent_pool_workspaces", provider=provider, agent_pool_id=pool.id, allowed_workspace_ids=[services.id]
+        )
+        WorkspaceSettings(
+            self,
+            "services_settings",
+            provider=provider,
+            workspace_id=services.id,
+            execution_mode="agent",
+            agent_pool_id=pool.id,
+            auto_apply=False,
+            global_remote_state=False,
+            # A pool that is not organization-wide accepts only the workspaces it allows.
+            depends_on=[allowed],
+        )
+        RunTrigger(self, "services_trigger", provider=provider, workspace_id=services.id, sourceable_id=workspace.id)
+
+        role = self._run_role("", workspace.id, backend, deploy_role_name(config))
+        services_role = self._run_role("services_", services.id, services_backend, services_role_name(config))
         boundary = IamPolicy(
             self,
             "boundary",
@@ -437,23 +494,123 @@ class CloudWorkspace(Construct):
         IamRolePolicy(
             self, "policy", role=role.id, name="deploy", policy=deploy_policy(config, account_id, boundary.arn)
         )
+        secret_arn = self._agent_token(pool.id, backend, account_id)
+
+        self.workspace_id: str = workspace.id
+        self.role_arn: str = role.arn
+        self.boundary_arn: str = boundary.arn
+        self.services_workspace_id: str = services.id
+        self.services_role_arn: str = services_role.arn
+        self.agent_pool_id: str = pool.id
+        self.agent_token_secret_arn: str = secret_arn
+
+    def _workspace(
+        self, id: str, backend: CloudBackend, purpose: str, *, auto_apply_run_trigger: bool | None = None
+    ) -> Workspace:
+        return Workspace(
+            self,
+            id,
+            provider=self._provider,
+            name=backend.workspace,
+            organization=backend.organization,
+            project_id=self._project_id,
+            description=f"{self._config.name_prefix}: {purpose}",
+            terraform_version=backend.terraform_version,
+            # CLI-driven: `cdktf deploy` uploads cdktf.out/stacks/<stack>, so the root is the upload.
+            working_directory="",
+            queue_all_runs=False,
+            auto_apply_run_trigger=auto_apply_run_trigger,
+        )
+
+    def _run_role(self, prefix: str, workspace_id: str, backend: CloudBackend, name: str) -> IamRole:
+        """A role only the runs of one workspace can assume, and the workspace variables that make
+        Terraform Cloud fetch its credentials for every plan and apply (construct ids `<prefix>role`,
+        `<prefix>provider_auth`, `<prefix>run_role_arn`)."""
+        host = backend.hostname
+        trust = policy_document(
+            statement(
+                "TerraformCloudRuns",
+                ["sts:AssumeRoleWithWebIdentity"],
+                principal={"Federated": self._oidc_provider_arn},
+                conditions={
+                    "StringEquals": {f"{host}:aud": WORKLOAD_AUDIENCE},
+                    "StringLike": {f"{host}:sub": trust_subject(backend)},
+                },
+            )
+        )
+        role = IamRole(
+            self,
+            f"{prefix}role",
+            name=name,
+            description=f"Terraform Cloud runs of workspace {backend.workspace}",
+            assume_role_policy=trust,
+        )
         for variable_id, key, value in (
             ("provider_auth", "TFC_AWS_PROVIDER_AUTH", "true"),
             ("run_role_arn", "TFC_AWS_RUN_ROLE_ARN", role.arn),
         ):
             Variable(
                 self,
-                variable_id,
-                provider=provider,
-                workspace_id=workspace.id,
+                f"{prefix}{variable_id}",
+                provider=self._provider,
+                workspace_id=workspace_id,
                 category="env",
                 key=key,
                 value=value,
                 description="AWS dynamic provider credentials",
             )
-        self.workspace_id: str = workspace.id
-        self.role_arn: str = role.arn
-        self.boundary_arn: str = boundary.arn
+        return role
+
+    def _agent_token(self, pool_id: str, backend: CloudBackend, account_id: str) -> str:
+        """The agent pool's token, and the secret the agent's task reads it from (in the
+        environment's region). The tfe provider's ephemeral `tfe_agent_token` does nothing since
+        provider 0.66 (deprecated in favour of the managed resource), so the token is a managed
+        resource: it is in this stack's state, and written to the secret through a write-only
+        argument, so no second copy lands in the state. Raising `backend.agent.token_version`
+        replaces the token (its description carries the version) and rewrites the secret."""
+        config, version = self._config, backend.agent.token_version
+        token = AgentToken(
+            self,
+            "agent_token",
+            provider=self._provider,
+            agent_pool_id=pool_id,
+            description=f"{agent_pool_name(config)} agent (ECS), token version {version}",
+        )
+        key = KmsKey(
+            self,
+            "agent_token_key",
+            region=config.region,
+            description=f"Encrypts the Terraform Cloud agent token of {config.name_prefix}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=policy_document(account_administration(config.partition, account_id)),
+        )
+        KmsAlias(
+            self,
+            "agent_token_key_alias",
+            region=config.region,
+            name=f"alias/{agent_token_secret_name(config)}",
+            target_key_id=key.key_id,
+        )
+        secret = SecretsmanagerSecret(
+            self,
+            "agent_token_secret",
+            region=config.region,
+            # A fixed name: the environment stack looks the secret up by it.
+            name=agent_token_secret_name(config),
+            description=f"Terraform Cloud agent pool token of {config.name_prefix}, read by the agent's ECS task",
+            kms_key_id=key.arn,
+            recovery_window_in_days=7,
+        )
+        SecretsmanagerSecretVersion(
+            self,
+            "agent_token_value",
+            region=config.region,
+            secret_id=secret.id,
+            secret_string_wo=token.token,
+            secret_string_wo_version=version,
+        )
+        return secret.arn
 
 
 class BootstrapStack(TerraformStack):

@@ -295,26 +295,33 @@ def load_files(files: Iterable[Path]) -> list[EnvironmentConfig]:
     return configs
 
 
-def _state_location(config: EnvironmentConfig) -> tuple[str, str] | None:
-    """Where the environment's state lives, for backends that several files could name alike."""
-    backend = config.backend
-    if backend.type == "cloud":
-        return "workspace", f"{backend.hostname}/{backend.organization}/{backend.workspace}"
-    if backend.type == "s3":
-        return "key", f"s3://{backend.bucket}/{backend.key}"
-    return None
+def _state_locations(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
+    """Where the environment's states live (its own stack's and its cluster services stack's), for
+    backends that several files could name alike. A local state is named after its stack, and stack
+    names are unique."""
+    for backend in (config.backend, config.backend.for_services()):
+        if backend.type == "cloud":
+            yield "workspace", f"{backend.hostname}/{backend.organization}/{backend.workspace}"
+        elif backend.type == "s3":
+            yield "key", f"s3://{backend.bucket}/{backend.key}"
 
 
 def _shared_state_problems(configs: Iterable[EnvironmentConfig]) -> Iterator[Problem]:
-    """Two environments writing one state would destroy each other's resources on every apply.
-    Each file that shares a state is named, since any of them may be the one to change."""
+    """Two environments writing one state would destroy each other's resources on every apply. The
+    cluster services stacks count too: `qa` in workspace x-services and `uat` in workspace x would
+    share x-services. Each file that shares a state is named, since any of them may be the one to
+    change."""
     sharing: dict[tuple[str, str], list[EnvironmentConfig]] = {}
     for config in configs:
-        location = _state_location(config)
-        if location is not None:
+        for location in _state_locations(config):
             sharing.setdefault(location, []).append(config)
+    reported: set[tuple[str, str]] = set()
     for (field, where), owners in sharing.items():
         for config in owners if len(owners) > 1 else ():
+            # Once per file and setting: two files naming one workspace share both of their states.
+            if (config.source, field) in reported:
+                continue
+            reported.add((config.source, field))
             others = ", ".join(o.source for o in owners if o is not config)
             yield Problem(
                 config.source,

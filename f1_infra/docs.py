@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from f1_infra import diagrams
 from f1_infra.config import DEFAULT_ENVS_DIR, PROJECT_ROOT, SCHEMA_FILE
 from f1_infra.rules.database import final_snapshot_identifier
+from f1_infra.settings.backend import SERVICES_SUFFIX
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.settings.schema import schema_text
 
@@ -181,6 +182,31 @@ def architecture(documents: Mapping[str, Mapping[str, Any]], environment_order: 
         platform.table(environments),
         "",
     ]
+    services = [f"{name}{SERVICES_SUFFIX}" for name in environments if f"{name}{SERVICES_SUFFIX}" in documents]
+    if services:
+        parts += [
+            "## Cluster services stacks",
+            "",
+            "Per environment, `<environment>-services` installs the platform services into the cluster with Helm, "
+            "once the environment's stack has created it (docs/decisions.md, cluster services). Its helm provider "
+            "reads the cluster's endpoint and CA from the environment's state; where it runs, and its state:",
+            "",
+            "| stack | state | reads the environment's state from |",
+            "|---|---|---|",
+            *(_services_row(name, documents[name]) for name in services),
+            "",
+            "Helm releases:",
+            "",
+            "| stack | release | namespace | chart | version | repository |",
+            "|---|---|---|---|---|---|",
+            *(
+                f"| {name} | `{release['name']}` | `{release['namespace']}` | `{release['chart']}` | "
+                f"`{release['version']}` | {release['repository']} |"
+                for name in services
+                for release in documents[name].get("resource", {}).get("helm_release", {}).values()
+            ),
+            "",
+        ]
     if BOOTSTRAP in documents:
         bootstrap = _Graph()
         bootstrap.add(BOOTSTRAP, documents[BOOTSTRAP])
@@ -197,6 +223,21 @@ def architecture(documents: Mapping[str, Mapping[str, Any]], environment_order: 
             "",
         ]
     return "\n".join(parts)
+
+
+def _services_row(name: str, document: Mapping[str, Any]) -> str:
+    terraform = document.get("terraform", {})
+    if "cloud" in terraform:
+        workspace = terraform["cloud"]["workspaces"]["name"]
+        state = f"Terraform Cloud workspace `{workspace}` (agent execution)"
+    else:
+        ((kind, settings),) = terraform.get("backend", {}).items()
+        state = f"{kind} `{settings.get('path') or settings.get('key')}`"
+    sources = []
+    for remote in document.get("data", {}).get("terraform_remote_state", {}).values():
+        config = remote["config"]
+        sources.append(config.get("workspaces", {}).get("name") or config.get("path") or config.get("key"))
+    return f"| {name} | {state} | {', '.join(f'`{s}`' for s in sources)} |"
 
 
 # --------------------------------------------------------------------------- environments

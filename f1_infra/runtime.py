@@ -29,7 +29,12 @@ from types import ModuleType
 # The prebuilt provider packages this project imports. Their `__init__` is a header (module
 # docstring, the type-check helper, the jsii assembly load, `__all__`) and then one
 # `from . import <submodule>` line per submodule, which is the part that is skipped.
-PROVIDER_PACKAGES = ("cdktf_cdktf_provider_aws", "cdktf_cdktf_provider_random", "cdktf_cdktf_provider_tfe")
+PROVIDER_PACKAGES = (
+    "cdktf_cdktf_provider_aws",
+    "cdktf_cdktf_provider_helm",
+    "cdktf_cdktf_provider_random",
+    "cdktf_cdktf_provider_tfe",
+)
 _SUBMODULE_IMPORTS = "\nfrom . import "
 
 

@@ -20,9 +20,11 @@ from f1_infra.constructs.cache import Cache
 from f1_infra.constructs.cluster import Cluster
 from f1_infra.constructs.database import Database
 from f1_infra.constructs.encryption import EnvironmentKey
+from f1_infra.constructs.load_balancer_controller import LoadBalancerControllerRole
 from f1_infra.constructs.monitoring import Monitoring
 from f1_infra.constructs.network import Network
 from f1_infra.constructs.storage import Storage
+from f1_infra.constructs.terraform_agent import TerraformAgent, has_agent
 from f1_infra.constructs.workloads import WorkloadRoles
 from f1_infra.settings.backend import BackendConfig
 from f1_infra.settings.environment import EnvironmentConfig
@@ -54,15 +56,19 @@ def state_backend(stack: TerraformStack, name: str, backend: BackendConfig) -> N
 
 
 class PlatformStack(TerraformStack):
-    """Provider, backend, the environment key and alerts topic, and the platform's modules; in a
-    Terraform Cloud environment, the permissions boundary on every role (f1_infra/boundary.py).
+    """Provider, backend, the environment key and alerts topic, and the platform's modules; the IAM
+    role of the load balancer controller that the cluster services stack installs; in a Terraform
+    Cloud environment, the permissions boundary on every role (f1_infra/boundary.py) and the agent
+    that runs the cluster services workspace inside the VPC.
 
-    Attributes: ``key``, ``alerts``, ``network``, ``cluster``, ``database``, ``cache``, ``storage``,
-    ``monitoring``, ``workloads``.
+    Attributes: ``config``, ``key``, ``alerts``, ``network``, ``cluster``, ``database``, ``cache``,
+    ``storage``, ``monitoring``, ``workloads``, ``load_balancer_controller``, ``terraform_agent``
+    (None without a Terraform Cloud backend).
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, id)
+        self.config = config
         AwsProvider(self, "aws", region=config.region, default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
         state_backend(self, id, config.backend)
         RandomProvider(self, "random")
@@ -83,6 +89,22 @@ class PlatformStack(TerraformStack):
             alerts_topic_arn=self.alerts.topic_arn,
             network=self.network,
         )
+        # Before the data stores: the database's Secrets Manager endpoint admits the agent's task.
+        self.terraform_agent = (
+            TerraformAgent(
+                self,
+                "terraform_agent",
+                config=config,
+                account_id=account_id,
+                kms_key_arn=self.key.arn,
+                log_retention_days=config.monitoring.log_retention_days,
+                network=self.network,
+                cluster_name=self.cluster.name,
+                cluster_security_group_id=self.cluster.cluster_security_group_id,
+            )
+            if has_agent(config)
+            else None
+        )
         data_stores = {
             "config": config,
             "kms_key_arn": self.key.arn,
@@ -91,7 +113,13 @@ class PlatformStack(TerraformStack):
             # Only the EKS nodes, where the platform's services run, reach the data stores.
             "allowed_security_group_ids": [self.cluster.node_security_group_id],
         }
-        self.database = Database(self, "database", account_id=account_id, **data_stores)
+        self.database = Database(
+            self,
+            "database",
+            account_id=account_id,
+            secrets_client_security_group_ids=[self.terraform_agent.security_group_id] if self.terraform_agent else [],
+            **data_stores,
+        )
         self.cache = Cache(self, "cache", **data_stores)
         self.storage = Storage(self, "storage", config=config, account_id=account_id, kms_key_arn=self.key.arn)
         self.monitoring = Monitoring(
@@ -123,6 +151,14 @@ class PlatformStack(TerraformStack):
             cache_secret_key_arn=self.cache.auth_secret_key_arn,
             metrics_namespace=config.monitoring.custom_metrics_namespace,
         )
+        self.load_balancer_controller = LoadBalancerControllerRole(
+            self,
+            "load_balancer_controller",
+            settings=config.cluster_services.load_balancer_controller,
+            name_prefix=config.name_prefix,
+            partition=config.partition,
+            oidc=self.cluster.oidc,
+        )
 
         outputs = {
             "kms_key_arn": self.key.arn,
@@ -142,10 +178,15 @@ class PlatformStack(TerraformStack):
             "oidc_provider_arn": self.cluster.oidc.arn,
             "node_security_group_id": self.cluster.node_security_group_id,
             "cluster_autoscaler_role_arn": self.cluster.autoscaler_role_arn,
+            "load_balancer_controller_role_arn": self.load_balancer_controller.arn,
             "models_bucket_name": self.storage.models_bucket_name,
             "backup_bucket_name": self.storage.backup_bucket_name,
             "logs_bucket_name": self.storage.logs_bucket_name,
             "alb_dns_name": self.monitoring.alb_dns_name,
+            # The namespace the workloads' roles may publish metrics to, and the alarms read.
+            "custom_metrics_namespace": config.monitoring.custom_metrics_namespace,
+            # For the services' TargetGroupBinding resources: the controller registers their pods (rule 52).
+            "target_group_arns": self.monitoring.target_group_arns,
             "dashboard_url": self.monitoring.dashboard_url,
             "training_queue_url": self.monitoring.training_queue_url,
             # The role the training queue consumer's service account is annotated with.

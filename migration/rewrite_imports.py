@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 # Providers CDK Terrain publishes a build of (PyPI: cdktn-provider-<name>).
-PROVIDERS = ("aws", "random")
+PROVIDERS = ("aws", "helm", "random")
 _PROVIDER = re.compile(r"\bcdktf_cdktf_provider_(" + "|".join(PROVIDERS) + r")\b")
 # `cdktf` as a module: after `from`/`import`, or before `.<name>` in a dotted module path.
 _CORE = re.compile(r"(?<=\bfrom )cdktf\b(?![._-]?out\b|\.json\b)|(?<=\bimport )cdktf\b(?=\s*$|\s*,|\s+as\b)", re.M)

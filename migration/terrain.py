@@ -38,9 +38,10 @@ targets = json.loads(pathlib.Path("cdktf.json").read_text()).get("targetVersions
 app = importlib.import_module(framework).App(outdir=outdir, context={"targetVersions": targets} if targets else None)
 configs = load_environments(DEFAULT_ENVS_DIR)
 if which == "environments":
-    from f1_infra.stack import PlatformStack
+    # Each environment's stack and its cluster services stack, as main.py builds them.
+    from f1_infra.app import add_environment
     for config in configs:
-        PlatformStack(app, config.name, config=config)
+        add_environment(app, config)
 else:
     from f1_infra.bootstrap import BOOTSTRAP_STACK, BootstrapStack
     BootstrapStack(app, BOOTSTRAP_STACK, configs=configs)
@@ -129,7 +130,8 @@ def environment(extra_path: Path | None = None) -> dict[str, str]:
 
 
 def synth(interpreter: Path, framework: str, which: str, cwd: Path, outdir: Path, **kwargs: Any) -> Any:
-    """Synthesizes the environments' stacks (or only the bootstrap stack) in a fresh process."""
+    """Synthesizes the environments' stacks and their cluster services stacks (or only the bootstrap
+    stack) in a fresh process."""
     return subprocess.run(
         [str(interpreter), "-c", SYNTH, framework, which, str(outdir)],
         cwd=cwd,

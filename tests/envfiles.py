@@ -73,3 +73,15 @@ def combine(*mutations: Mutation) -> Mutation:
             mutation(data)
 
     return mutate
+
+
+def on_kubernetes(version: str) -> Mutation:
+    """The cluster on another Kubernetes minor, with the newest Cluster Autoscaler chart built for it
+    (f1_infra/rules/cluster_services.py): what an upgrade of a file changes together."""
+    from f1_infra.rules.cluster_services import AUTOSCALER_CHARTS, minor
+
+    charts = [chart for chart, app in AUTOSCALER_CHARTS.items() if minor(app) == version]
+    return combine(
+        set_at("cluster", "kubernetes_version", value=version),
+        set_at("cluster_services", "cluster_autoscaler", "chart_version", value=charts[-1]),
+    )

@@ -71,7 +71,8 @@ def _computed(value: str) -> bool:
 
 def literal_secrets(stack: Stack) -> list[str]:
     found = []
-    for path, value in walk(stack.doc):
+    # cdktf's own metadata (`//`) names outputs, such as the cross-stack ones, by their ids.
+    for path, value in walk({key: value for key, value in stack.doc.items() if key != "//"}):
         key = path.rsplit("/", 1)[-1]
         secret_key = SECRET_KEY.search(key) and not SECRET_KEY_ALLOWED.search(key)
         if secret_key and isinstance(value, str) and value and not _computed(value):

@@ -10,6 +10,7 @@ import pytest
 
 from f1_infra import diagrams
 from f1_infra.constructs.cluster import CONTROL_PLANE_PORTS
+from f1_infra.constructs.terraform_agent import has_agent
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.options import ADMIN, ANALYST, BASTION, DEVELOPER
 from tests.synth import Stack, policy, statement
@@ -64,8 +65,9 @@ def test_endpoint_is_private_only(stack: Stack) -> None:
 def test_api_authentication_keeps_the_creator_admin(stack: Stack) -> None:
     access = stack.resource("aws_eks_cluster", "cluster/cluster")["access_config"]
     assert access == {"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True}
-    # The shipped files list no extra administrators (no account ids are invented).
-    assert stack.count("aws_eks_access_entry") == 0
+    # The shipped files list no extra administrators (no account ids are invented); the cluster
+    # services workspace's role gets its entry from the agent's construct (tests/test_services_stack.py).
+    assert stack.count("aws_eks_access_entry", "cluster/") == 0
 
 
 def test_secrets_are_encrypted_with_the_environment_key(stack: Stack) -> None:
@@ -137,9 +139,16 @@ def test_security_group_rules_are_minimal(stack: Stack, config: EnvironmentConfi
         f"cluster_from_cidr_{cidr.replace('.', '_').replace('/', '_')}": ("tcp", 443, 443, cidr)
         for cidr in config.cluster.api_access.cidrs
     }
+    # The Terraform Cloud agent of a cloud environment reaches the API too (tests/test_services_stack.py).
+    agent = (
+        {"cluster_from_agent": ("tcp", 443, 443, stack.ref("aws_security_group", "terraform_agent/security_group"))}
+        if has_agent(config)
+        else {}
+    )
     assert {k: shape(r) for k, r in rules_of(stack, ingress, "cluster_security_group").items()} == {
         "cluster_from_nodes_api": ("tcp", 443, 443, node_sg),
         **operators,
+        **agent,
     }
     assert {k: shape(r) for k, r in rules_of(stack, ingress, "node_security_group").items()} == {
         **{f"nodes_from_cluster_{p.key}": ("tcp", p.port, p.port, cluster_sg) for p in CONTROL_PLANE_PORTS},

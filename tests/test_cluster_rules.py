@@ -15,7 +15,7 @@ from f1_infra.problems import ConfigError
 from f1_infra.rules import check
 from f1_infra.rules import cluster as rules
 from f1_infra.settings.environment import EnvironmentConfig
-from tests.envfiles import Mutation, combine, findings, problems, set_at, shipped
+from tests.envfiles import Mutation, combine, findings, on_kubernetes, problems, set_at, shipped
 
 TODAY = datetime.date(2026, 11, 26)
 SHIPPED = [p.stem for p in environment_files(DEFAULT_ENVS_DIR)]
@@ -358,10 +358,7 @@ def accepted(tmp_path: Path, mutate: Mutation, env: str = "dev") -> None:
     "mutate",
     [
         pytest.param(
-            combine(
-                set_at("cluster", "kubernetes_version", value="1.33"),
-                set_at("cluster", "allow_extended_support", value=True),
-            ),
+            combine(on_kubernetes("1.33"), set_at("cluster", "allow_extended_support", value=True)),
             id="extended support accepted",
         ),
         pytest.param(
@@ -415,7 +412,7 @@ def test_past_standard_support_a_shipped_file_warns_of_the_cost_and_is_not_refus
 
 def test_extended_support_without_opt_in_is_a_warning(tmp_path: Path) -> None:
     data = shipped()
-    data["cluster"]["kubernetes_version"] = "1.33"
+    on_kubernetes("1.33")(data)
     path = tmp_path / "dev.json"
     path.write_text(json.dumps(data))
     (warning,) = warnings([load_environment(path)])
@@ -431,7 +428,8 @@ def test_extended_support_without_opt_in_is_a_warning(tmp_path: Path) -> None:
 def test_the_opt_in_still_names_the_cost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rules, "today", lambda: TODAY)
     data = shipped()
-    data["cluster"].update(kubernetes_version="1.33", allow_extended_support=True)
+    on_kubernetes("1.33")(data)
+    data["cluster"]["allow_extended_support"] = True
     path = tmp_path / "dev.json"
     path.write_text(json.dumps(data))
     (warning,) = warnings([load_environment(path)])
@@ -541,7 +539,7 @@ def test_the_deploy_role_of_a_cloud_environment_already_has_access(tmp_path: Pat
 
 def test_validate_prints_warnings_and_still_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = shipped()
-    data["cluster"]["kubernetes_version"] = "1.33"
+    on_kubernetes("1.33")(data)
     path = tmp_path / "dev.json"
     path.write_text(json.dumps(data))
     assert cli.main(["validate", str(path)]) == 0

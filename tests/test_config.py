@@ -333,7 +333,7 @@ def test_synth_refuses_every_environment_when_one_file_is_invalid(tmp_path: Path
 def test_synth_honours_envs_dir_and_outdir_quietly(main_qa: MainRun) -> None:
     result = main_qa.result()
     assert result.returncode == 0, result.stderr
-    assert sorted(p.parent.name for p in main_qa.outdir.rglob("cdk.tf.json")) == ["bootstrap", "qa"]
+    assert sorted(p.parent.name for p in main_qa.outdir.rglob("cdk.tf.json")) == ["bootstrap", "qa", "qa-services"]
     # Started with no terraform and the system's Node.js first on PATH, as on a laptop: the cloud
     # backend's terraform-version check is skipped, and jsii runs Node 22 from package.json (no
     # end-of-life banner, no deprecation noise).

@@ -300,8 +300,10 @@ def test_proxy_reaches_the_database_and_secrets_manager_only(stacks: dict[str, S
     assert only["Resource"] == [f"arn:aws:secretsmanager:us-west-2:{account}:secret:*"]
     endpoint_group = stack.resource("aws_security_group", "database/secrets_endpoint_security_group")
     assert endpoint_group["name"] == f"f1-analytics-{env}-postgres-secretsmanager-endpoint"
-    # Private DNS covers the whole VPC, so the pods that read secrets come through it too.
-    assert ingress_sources(endpoint_group) == [(443, [proxy_group_ref, nodes])]
+    # Private DNS covers the whole VPC, so the pods that read secrets come through it too, and the
+    # Terraform Cloud agent's task, which reads its token (tests/test_services_stack.py).
+    agent = stack.ref("aws_security_group", "terraform_agent/security_group")
+    assert ingress_sources(endpoint_group) == [(443, [proxy_group_ref, nodes, agent])]
     assert endpoint_group["egress"] == []
 
 

@@ -33,6 +33,9 @@ def test_architecture_shows_modules_and_references(
     assert "m_network -->|aws_kms_key| m_kms" in text
     assert "| network | `aws_nat_gateway` | 1 | 3 | 3 |" in text
     assert "## Bootstrap stack" in text
+    assert "## Cluster services stacks" in text
+    controller = "`aws-load-balancer-controller`"
+    assert f"| staging-services | {controller} | `kube-system` | {controller} | `3.5.0` |" in text
 
 
 def test_environment_table_follows_the_files(configs: dict[str, EnvironmentConfig]) -> None:

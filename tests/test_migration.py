@@ -17,6 +17,7 @@ def test_rewrite_renames_modules_only() -> None:
         "import cdktf\n"
         "from cdktf_cdktf_provider_aws.vpc import Vpc\n"
         "from cdktf_cdktf_provider_random.password import Password\n"
+        "from cdktf_cdktf_provider_helm.release import Release\n"
         "from cdktf_cdktf_provider_tfe.workspace import Workspace\n"
         'PACKAGES = ("cdktf_cdktf_provider_aws",)\n'
         'TAGS = {"ManagedBy": "cdktf"}  # written to cdktf.out by `cdktf synth`\n'
@@ -26,6 +27,7 @@ def test_rewrite_renames_modules_only() -> None:
         "import cdktn\n"
         "from cdktn_provider_aws.vpc import Vpc\n"
         "from cdktn_provider_random.password import Password\n"
+        "from cdktn_provider_helm.release import Release\n"
         "from cdktf_cdktf_provider_tfe.workspace import Workspace\n"
         'PACKAGES = ("cdktn_provider_aws",)\n'
         'TAGS = {"ManagedBy": "cdktf"}  # written to cdktf.out by `cdktf synth`\n'

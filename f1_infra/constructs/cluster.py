@@ -348,6 +348,8 @@ class Cluster(Construct):
 
         self.name: str = cluster.name
         self.endpoint: str = cluster.endpoint
+        # The API server's CA bundle (base64 PEM), for clients such as the services stack's helm provider.
+        self.certificate_authority: str = cluster.certificate_authority.get(0).data
         self.arn: str = cluster.arn
         self.node_security_group_id: str = node_sg.id
         self.cluster_security_group_id: str = cluster_sg.id

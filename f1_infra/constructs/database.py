@@ -101,9 +101,13 @@ class Database(Construct):
         alerts_topic_arn: str,
         network: Network,
         allowed_security_group_ids: Sequence[str],
+        secrets_client_security_group_ids: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id)
         self._account_id = account_id
+        # Callers of Secrets Manager elsewhere in the VPC (the Terraform Cloud agent's task), which the
+        # proxy's endpoint must also admit: its private DNS takes every call of the VPC.
+        self._secrets_clients = list(secrets_client_security_group_ids)
         db, prefix, partition = config.database, config.name_prefix, config.partition
         name = identifier(config)
         allowed = list(allowed_security_group_ids)
@@ -485,7 +489,11 @@ class Database(Construct):
             description=f"{group_name}: HTTPS from the RDS Proxy and the allowed security groups",
             vpc_id=network.vpc_id,
             ingress=[
-                _ingress("HTTPS from the RDS Proxy and the allowed security groups", [proxy_group.id, *allowed], HTTPS)
+                _ingress(
+                    "HTTPS from the RDS Proxy and the allowed security groups",
+                    [proxy_group.id, *allowed, *self._secrets_clients],
+                    HTTPS,
+                )
             ],
             egress=[],
             tags={"Name": group_name},

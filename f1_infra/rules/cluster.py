@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from f1_infra.problems import pointer
 from f1_infra.settings.cluster import ClusterConfig, NodeGroupConfig
 from f1_infra.settings.environment import EnvironmentConfig
+from f1_infra.terraform_cloud import deploy_role_name, services_role_name
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,12 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
         )
     for name, group in config.cluster.node_groups.items():
         yield from _node_group(config, name, group)
+
+
+def version_refused(config: EnvironmentConfig) -> bool:
+    """Whether the cluster's Kubernetes version is itself refused (then rules that compare other
+    versions with it have nothing to compare with)."""
+    return any(True for _ in _version(config))
 
 
 def _version(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
@@ -290,11 +297,17 @@ def _duplicate_entry(config: EnvironmentConfig, where: str, arn: str) -> Iterato
     role = arn.rsplit(":", 1)[-1]
     if role == f"role/{config.name_prefix}-eks-node":
         yield where, f"{arn!r} is the node role, which EKS gives an access entry of its own; remove it"
-    elif config.backend.type == "cloud" and role == f"role/{config.project}-deploy-{config.name}":
+    elif config.backend.type == "cloud" and role == f"role/{deploy_role_name(config)}":
         yield (
             where,
             f"{arn!r} is the Terraform Cloud deploy role, which creates the cluster and so already gets "
             "cluster-admin access (bootstrap_cluster_creator_admin_permissions); remove it",
+        )
+    elif config.backend.type == "cloud" and role == f"role/{services_role_name(config)}":
+        yield (
+            where,
+            f"{arn!r} is the role of the cluster services workspace, which the stack gives an access entry of its "
+            "own (constructs/terraform_agent.py); remove it",
         )
 
 

@@ -11,6 +11,7 @@ from f1_infra.settings.backend import BackendConfig, LocalBackend
 from f1_infra.settings.base import REGION_PATTERN, UNIQUE, FrozenMap, Setting
 from f1_infra.settings.cache import CacheConfig
 from f1_infra.settings.cluster import ClusterConfig
+from f1_infra.settings.cluster_services import ClusterServicesConfig
 from f1_infra.settings.database import DatabaseConfig
 from f1_infra.settings.monitoring import MonitoringConfig
 from f1_infra.settings.network import NetworkConfig
@@ -107,6 +108,11 @@ class EnvironmentConfig(Setting):
     cluster: ClusterConfig = Field(
         description="The EKS cluster: Kubernetes version, API endpoint access, administrators, control-plane logs, "
         "add-ons and managed node groups."
+    )
+    cluster_services: ClusterServicesConfig = Field(
+        ClusterServicesConfig(),
+        description="The platform services the <environment>-services stack installs into the cluster with Helm: the "
+        "AWS Load Balancer Controller and the Cluster Autoscaler, with pinned chart versions.",
     )
     database: DatabaseConfig = Field(
         description="The RDS PostgreSQL instance, its optional read replicas and RDS Proxy, and their alarms."

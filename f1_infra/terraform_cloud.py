@@ -1,0 +1,30 @@
+"""Names that the bootstrap stack gives to what it makes for a Terraform Cloud environment, and that
+the environment's own stack refers to by name: the deploy roles, the agent pool and the secret
+holding the agent's token. Declared once here, so that both sides agree without a cross-stack
+reference (the bootstrap stack keeps a local state that the environments cannot read)."""
+
+from f1_infra.settings.environment import EnvironmentConfig
+
+
+def deploy_role_name(config: EnvironmentConfig) -> str:
+    """The role the environment workspace's runs assume. Outside `<project>-<env>-*`, the names its
+    own runs may manage, so that a run cannot widen its own permissions."""
+    return f"{config.project}-deploy-{config.name}"
+
+
+def services_role_name(config: EnvironmentConfig) -> str:
+    """The role the cluster services workspace's runs assume (outside `<project>-<env>-*` too)."""
+    return f"{deploy_role_name(config)}-services"
+
+
+def services_role_arn(config: EnvironmentConfig, account_id: str) -> str:
+    return f"arn:{config.partition}:iam::{account_id}:role/{services_role_name(config)}"
+
+
+def agent_pool_name(config: EnvironmentConfig) -> str:
+    return f"{config.name_prefix}-services"
+
+
+def agent_token_secret_name(config: EnvironmentConfig) -> str:
+    """The Secrets Manager secret (in the environment's region) that holds the agent pool token."""
+    return f"{config.name_prefix}-tfc-agent-token"
