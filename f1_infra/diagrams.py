@@ -386,10 +386,18 @@ def _listed(value: Any) -> list[str]:
 
 
 def _principals(stack: _Stack, policy: Mapping[str, Any]) -> Iterator[str]:
-    """An AWS service, or a Kubernetes service account trusted through the cluster's OIDC provider."""
+    """An AWS service, a Kubernetes service account trusted through the cluster's OIDC provider, or
+    principals of an account (those whose ARN matches an aws:PrincipalArn pattern, when one is set)."""
     for statement in policy.get("Statement", []):
         principal = statement.get("Principal", {})
         yield from (f"service {s}" for s in _listed(principal.get("Service")))
+        for account in _listed(principal.get("AWS")):
+            patterns = _listed(statement.get("Condition", {}).get("ArnLike", {}).get("aws:PrincipalArn"))
+            where = "this account" if account.endswith(":root") else account
+            if patterns:
+                yield from (f"{where}'s {pattern.split(':', 5)[-1]}" for pattern in patterns)
+            else:
+                yield f"any principal of {where}" if account.endswith(":root") else account
         for federated in _listed(principal.get("Federated")):
             subjects = [
                 v

@@ -38,3 +38,24 @@ def service_trust_policy(service: str, conditions: Mapping[str, Mapping[str, Any
     return policy_document(
         statement("AssumeRole", ["sts:AssumeRole"], principal={"Service": service}, conditions=conditions)
     )
+
+
+def account_principals_trust_policy(partition: str, account_id: str, principal_arn_patterns: Sequence[str]) -> str:
+    """A role trust policy letting the principals of one account whose ARN matches a pattern
+    assume the role.
+
+    The account root as principal hands the decision to the account's own IAM policies (the caller
+    needs sts:AssumeRole on the role as well), and the condition keeps every other principal of
+    the account out. aws:PrincipalArn is the caller's role ARN, not its session's, which is what
+    makes wildcards over Identity Center roles work; IAM refuses wildcards in Principal itself.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+    """
+    return policy_document(
+        statement(
+            "AssumeRole",
+            ["sts:AssumeRole"],
+            principal={"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            conditions={"ArnLike": {"aws:PrincipalArn": list(principal_arn_patterns)}},
+        )
+    )

@@ -179,6 +179,8 @@ class PlatformStack(TerraformStack):
             "node_security_group_id": self.cluster.node_security_group_id,
             "cluster_autoscaler_role_arn": self.cluster.autoscaler_role_arn,
             "load_balancer_controller_role_arn": self.load_balancer_controller.arn,
+            # The role people assume for kubectl (docs/operations.md); none without cluster.operator_role.
+            "cluster_operator_role_arn": self.cluster.operator_role_arn,
             "models_bucket_name": self.storage.models_bucket_name,
             "backup_bucket_name": self.storage.backup_bucket_name,
             "logs_bucket_name": self.storage.logs_bucket_name,

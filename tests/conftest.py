@@ -142,7 +142,8 @@ def checkov_scan(synth_dir: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="session")
 def custom(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     """dev's file with the options the shipped files do not use, in an app of its own: a public
-    endpoint, operator networks and principals, pinned add-ons, Graviton Spot nodes, no RDS Proxy."""
+    endpoint, operator networks and principals, pinned add-ons, Graviton Spot nodes, no RDS Proxy,
+    no operator role."""
     from f1_infra.app import build
 
     folder = tmp_path_factory.mktemp("custom")
@@ -159,6 +160,8 @@ def custom(tmp_path_factory: pytest.TempPathFactory) -> Stack:
         ],
         addon_versions={"coredns": "v1.12.4-eksbuild.1", "metrics_server": "v0.8.0-eksbuild.1"},
     )
+    # No operator role: the setting is optional.
+    del data["cluster"]["operator_role"]
     data["cluster"]["node_groups"]["ml_workload"]["instance_types"] = ["m6g.large", "m7g.large"]
     data["database"]["proxy"] = {"enabled": False}
     data["workloads"]["service_accounts"]["api"]["database"] = False

@@ -377,6 +377,26 @@ def test_every_role_of_a_cloud_environment_carries_the_boundary(
     assert {name: body.get("permissions_boundary") for name, body in roles.items()} == dict.fromkeys(roles, expected)
 
 
+def test_the_operator_role_is_bounded_and_its_one_action_is_within_the_boundary(
+    stack: Stack, config: EnvironmentConfig, bootstrap: Stack
+) -> None:
+    """The role people assume to administer the cluster is an environment role like the others:
+    bounded where the deploy role creates it, and what it is granted gets through the boundary."""
+    role = stack.resource("aws_iam_role", "cluster/operator_role")
+    if not uses_boundary(config):
+        assert "permissions_boundary" not in role
+        return
+    account = stack.data_ref("aws_caller_identity", "caller", "account_id")
+    assert role["permissions_boundary"] == boundary_of(bootstrap, stack.name, account)
+    boundary = allowed_actions(policy(bootstrap.resource("aws_iam_policy", f"{stack.name}/boundary")))
+    assert any(fnmatchcase("eks:DescribeCluster", allowed) for allowed in boundary)
+    # The deploy role may create it: its name has the environment's prefix.
+    deploy = policy(bootstrap.resource("aws_iam_role_policy", f"{stack.name}/policy"))
+    (created,) = statement(deploy, "EnvironmentRolesWithBoundary")["Resource"]
+    deploy_account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+    assert fnmatchcase(f"arn:aws:iam::{deploy_account}:role/{role['name']}", created)
+
+
 BACKENDS = {
     "local": LocalBackend(),
     "s3": S3Backend(type="s3", bucket="f1-analytics-state", key="staging.tfstate", region="us-west-2"),

@@ -11,6 +11,12 @@ import pytest
 from f1_infra import diagrams
 from f1_infra.constructs.cluster import CONTROL_PLANE_PORTS
 from f1_infra.constructs.terraform_agent import has_agent
+from f1_infra.iam import account_principals_trust_policy
+from f1_infra.settings.cluster import (
+    OPERATOR_PATTERN_EXAMPLE,
+    OPERATOR_PATTERN_LENGTH_MAX,
+    OPERATOR_PATTERNS_MAX,
+)
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.options import ADMIN, ANALYST, BASTION, DEVELOPER
 from tests.synth import Stack, policy, statement
@@ -65,9 +71,13 @@ def test_endpoint_is_private_only(stack: Stack) -> None:
 def test_api_authentication_keeps_the_creator_admin(stack: Stack) -> None:
     access = stack.resource("aws_eks_cluster", "cluster/cluster")["access_config"]
     assert access == {"authentication_mode": "API", "bootstrap_cluster_creator_admin_permissions": True}
-    # The shipped files list no extra administrators (no account ids are invented); the cluster
-    # services workspace's role gets its entry from the agent's construct (tests/test_services_stack.py).
-    assert stack.count("aws_eks_access_entry", "cluster/") == 0
+    # The shipped files list no extra administrators (no account ids are invented): the one entry of
+    # the cluster module is the operator role's; the cluster services workspace's role gets its entry
+    # from the agent's construct (tests/test_services_stack.py).
+    entries = [
+        e for e in stack.resources("aws_eks_access_entry").values() if "/cluster/" in e["//"]["metadata"]["path"]
+    ]
+    assert [e["//"]["metadata"]["path"] for e in entries] == [f"{stack.name}/cluster/operator_access"]
 
 
 def test_secrets_are_encrypted_with_the_environment_key(stack: Stack) -> None:
@@ -110,6 +120,96 @@ def test_cluster_role_is_trusted_by_eks_only(stack: Stack) -> None:
     assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"
     cluster = stack.resource("aws_eks_cluster", "cluster/cluster")
     assert stack.address("aws_iam_role_policy_attachment", "cluster/cluster_policy") in cluster["depends_on"]
+
+
+# --------------------------------------------------------------------------- the operator role
+
+# The role of the PlatformAdmin permission set of IAM Identity Center, in whatever region and with
+# whatever suffix (docs/modules/cluster.md).
+PLATFORM_ADMIN = OPERATOR_PATTERN_EXAMPLE
+
+
+def test_every_shipped_environment_has_an_operator_role_for_platform_admins(config: EnvironmentConfig) -> None:
+    operator = config.cluster.operator_role
+    assert operator is not None
+    assert operator.trusted_principal_arn_patterns == (PLATFORM_ADMIN,)
+    assert operator.max_session_hours == 1
+
+
+def test_operator_role_trusts_only_matching_principals_of_its_own_account(
+    stack: Stack, config: EnvironmentConfig
+) -> None:
+    assert config.cluster.operator_role
+    role = stack.resource("aws_iam_role", "cluster/operator_role")
+    # A fixed name, which permission sets and CLI profiles name before the role exists.
+    assert role["name"] == f"f1-analytics-{stack.name}-cluster-operator"
+    assert role["max_session_duration"] == 3600
+    account = stack.data_ref("aws_caller_identity", "caller", "account_id")
+    (trust,) = policy(role, "assume_role_policy")["Statement"]
+    assert trust == {
+        "Sid": "AssumeRole",
+        "Effect": "Allow",
+        # The account root hands the decision to the account's own policies; the condition keeps
+        # every principal out whose ARN matches no pattern. No sts:TagSession, no other account.
+        "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+        "Action": ["sts:AssumeRole"],
+        "Condition": {
+            "ArnLike": {"aws:PrincipalArn": list(config.cluster.operator_role.trusted_principal_arn_patterns)}
+        },
+    }
+    # Identity Center roles carry a region in their path, or none for an identity source in us-east-1.
+    for sso_role in (
+        "role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_PlatformAdmin_1234567890abcdef",
+        "role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PlatformAdmin_abcdef0123456789",
+    ):
+        assert fnmatchcase(sso_role, PLATFORM_ADMIN.split(":", 5)[-1])
+    for other in (
+        "role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_ReadOnly_1234567890abcdef",
+        "role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_PlatformAdminReadOnly_1234567890abcdef",
+        "role/PlatformAdmin",
+        f"role/f1-analytics-{stack.name}-api-s3",
+    ):
+        assert not fnmatchcase(other, PLATFORM_ADMIN.split(":", 5)[-1])
+
+
+def test_operator_role_may_only_describe_its_cluster(stack: Stack) -> None:
+    role = stack.ref("aws_iam_role", "cluster/operator_role")
+    inline = [body for body in stack.resources("aws_iam_role_policy").values() if body["role"] == role]
+    assert inline == [stack.resource("aws_iam_role_policy", "cluster/operator_policy")]
+    assert policy(inline[0])["Statement"] == [
+        {
+            "Sid": "DescribeCluster",
+            "Effect": "Allow",
+            "Action": ["eks:DescribeCluster"],
+            "Resource": [cluster_ref(stack, "arn")],
+        }
+    ]
+    name = stack.ref("aws_iam_role", "cluster/operator_role", "name")
+    assert not [a for a in stack.resources("aws_iam_role_policy_attachment").values() if a["role"] in (role, name)]
+
+
+def test_operator_role_is_cluster_admin_through_its_access_entry(stack: Stack) -> None:
+    entry = stack.resource("aws_eks_access_entry", "cluster/operator_access")
+    assert entry == {
+        **entry,
+        "cluster_name": cluster_ref(stack),
+        "principal_arn": stack.ref("aws_iam_role", "cluster/operator_role", "arn"),
+        "type": "STANDARD",
+    }
+    association = stack.resource("aws_eks_access_policy_association", "cluster/operator_access_policy")
+    assert association["principal_arn"] == stack.ref("aws_eks_access_entry", "cluster/operator_access", "principal_arn")
+    assert association["cluster_name"] == cluster_ref(stack)
+    assert association["policy_arn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    assert association["access_scope"] == {"type": "cluster"}
+
+
+def test_the_largest_operator_trust_fits_the_trust_policy_quota() -> None:
+    """IAM's default quota for a role trust policy is 2,048 characters, white space not counted
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)."""
+    prefix = "arn:aws-us-gov:iam::123456789012:role/"
+    patterns = [f"{prefix}{i}".ljust(OPERATOR_PATTERN_LENGTH_MAX, "x") for i in range(OPERATOR_PATTERNS_MAX)]
+    document = json.loads(account_principals_trust_policy("aws-us-gov", "123456789012", patterns))
+    assert len(json.dumps(document, separators=(",", ":"))) <= 2048
 
 
 # --------------------------------------------------------------------------- security groups
@@ -592,6 +692,7 @@ def test_cluster_outputs(stack: Stack) -> None:
     assert outputs["cluster_autoscaler_role_arn"]["value"] == stack.ref(
         "aws_iam_role", "cluster/autoscaler_irsa/role", "arn"
     )
+    assert outputs["cluster_operator_role_arn"]["value"] == stack.ref("aws_iam_role", "cluster/operator_role", "arn")
 
 
 # --------------------------------------------------------------------------- settings the shipped files leave off
@@ -614,6 +715,14 @@ def test_admin_principals_get_access_entries_with_cluster_admin(custom: Stack) -
     )
     assert association["policy_arn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
     assert association["access_scope"] == {"type": "cluster"}
+
+
+def test_without_an_operator_role_there_is_no_role_entry_or_output(custom: Stack) -> None:
+    assert custom.count("aws_iam_role", "cluster/operator") == 0
+    assert custom.count("aws_iam_role_policy", "cluster/operator") == 0
+    assert custom.count("aws_eks_access_entry", "cluster/operator") == 0
+    assert custom.count("aws_eks_access_policy_association", "cluster/operator") == 0
+    assert "cluster_operator_role_arn" not in custom.doc["output"]
 
 
 def test_extended_support_opt_in_and_pinned_addon(custom: Stack) -> None:

@@ -39,6 +39,18 @@ ROLE = "arn:aws:iam::123456789012:role/PlatformAdmin"
 ANALYST = "arn:aws:iam::123456789012:role/RaceAnalyst"
 
 
+PATTERNS = "/cluster/operator_role/trusted_principal_arn_patterns"
+PLATFORM_ADMIN = "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PlatformAdmin_*"
+NOT_A_PATTERN = (
+    "is not an IAM role or user ARN pattern; write arn:aws:iam::<12-digit account or *>:role/<path and name> (or "
+    "user/<path and name>), with * and ? as wildcards in the path and name, e.g. " + PLATFORM_ADMIN
+)
+
+
+def operator_role(*patterns: str, **settings: Any) -> Mutation:
+    return set_at("cluster", "operator_role", value={"trusted_principal_arn_patterns": list(patterns), **settings})
+
+
 def api_access(**access: Any) -> Mutation:
     return set_at("cluster", "api_access", value=access)
 
@@ -241,6 +253,124 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "would share the Terraform address 'namespace_role_race_analyst'",
     ),
     (
+        "operator pattern a bare star",
+        operator_role("*"),
+        f"{PATTERNS}/0",
+        '"*" is not in the expected form (^arn:[^:]*:[^:]*:[^:]*:[^:]*:.+$). an IAM role or user ARN pattern',
+    ),
+    (
+        "operator pattern of another service",
+        operator_role(PLATFORM_ADMIN, "arn:aws:s3:::f1-analytics-*"),
+        f"{PATTERNS}/1",
+        f"'arn:aws:s3:::f1-analytics-*' {NOT_A_PATTERN}",
+    ),
+    (
+        "operator pattern with a short account",
+        operator_role("arn:aws:iam::1234:role/PlatformAdmin"),
+        f"{PATTERNS}/0",
+        NOT_A_PATTERN,
+    ),
+    (
+        "operator pattern of a group",
+        operator_role("arn:aws:iam::123456789012:group/Admins"),
+        f"{PATTERNS}/0",
+        NOT_A_PATTERN,
+    ),
+    (
+        "operator pattern of a session",
+        operator_role("arn:aws:sts::*:assumed-role/AWSReservedSSO_PlatformAdmin_*/*"),
+        f"{PATTERNS}/0",
+        "'arn:aws:sts::*:assumed-role/AWSReservedSSO_PlatformAdmin_*/*' is an STS session ARN; aws:PrincipalArn of a "
+        f"session is the ARN of its role, so match the role, e.g. {PLATFORM_ADMIN}",
+    ),
+    (
+        "operator pattern in another partition",
+        operator_role("arn:aws-cn:iam::*:role/PlatformAdmin"),
+        f"{PATTERNS}/0",
+        "'arn:aws-cn:iam::*:role/PlatformAdmin' is in partition 'aws-cn' but region us-west-2 is in 'aws', so it "
+        "matches no caller",
+    ),
+    (
+        "operator pattern of every role in production",
+        combine(PROD, operator_role(PLATFORM_ADMIN, "arn:aws:iam::*:role/*")),
+        f"{PATTERNS}/1",
+        "'arn:aws:iam::*:role/*' matches every role of the account, so any of them could become cluster "
+        f"administrator, which production refuses; match the operators' own role, e.g. {PLATFORM_ADMIN}",
+    ),
+    (
+        "operator pattern of every user in production",
+        combine(PROD, operator_role("arn:aws:iam::123456789012:user/*/*")),
+        f"{PATTERNS}/0",
+        "'arn:aws:iam::123456789012:user/*/*' matches every user of the account",
+    ),
+    (
+        "operator pattern of every permission set in production",
+        combine(PROD, operator_role("arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*")),
+        f"{PATTERNS}/0",
+        "'arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*' matches the role of every IAM Identity Center "
+        "permission set, read-only ones too, so anyone who signs in through Identity Center could become cluster "
+        f"administrator, which production refuses; name the permission set, e.g. {PLATFORM_ADMIN}",
+    ),
+    (
+        "operator pattern of every permission set of a us-east-1 identity source in production",
+        combine(PROD, operator_role("arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_*")),
+        f"{PATTERNS}/0",
+        "matches the role of every IAM Identity Center permission set",
+    ),
+    (
+        "operator patterns none",
+        operator_role(),
+        PATTERNS,
+        "has 0 items; must have at least 1",
+    ),
+    (
+        "operator patterns more than ten",
+        operator_role(*(f"arn:aws:iam::123456789012:role/Admin{i}" for i in range(11))),
+        PATTERNS,
+        "has 11 items; must have at most 10",
+    ),
+    (
+        "operator pattern twice",
+        operator_role(PLATFORM_ADMIN, PLATFORM_ADMIN),
+        PATTERNS,
+        "lists the same item twice; items must be unique",
+    ),
+    (
+        "operator pattern too long",
+        operator_role("arn:aws:iam::123456789012:role/" + "a" * 150),
+        f"{PATTERNS}/0",
+        "has 181 characters; must have at most 180",
+    ),
+    (
+        "operator session under an hour",
+        operator_role(PLATFORM_ADMIN, max_session_hours=0),
+        "/cluster/operator_role/max_session_hours",
+        "is 0; must be at least 1",
+    ),
+    (
+        "operator session over twelve hours",
+        operator_role(PLATFORM_ADMIN, max_session_hours=13),
+        "/cluster/operator_role/max_session_hours",
+        "is 13; must be at most 12",
+    ),
+    (
+        "operator role without patterns",
+        set_at("cluster", "operator_role", value={"max_session_hours": 1}),
+        PATTERNS,
+        "required setting is missing. Who may assume the operator role",
+    ),
+    (
+        "operator role as admin",
+        set_at(
+            "cluster",
+            "admin_principal_arns",
+            value=["arn:aws:iam::123456789012:role/f1-analytics-dev-cluster-operator"],
+        ),
+        "/cluster/admin_principal_arns/0",
+        "'arn:aws:iam::123456789012:role/f1-analytics-dev-cluster-operator' is the cluster operator role, which gets "
+        "cluster-admin through an access entry of its own (cluster/operator_role); remove it",
+    ),
+    (
         "min above max",
         group("general", min_size=6, max_size=5, desired_size=5),
         "/cluster/node_groups/general/min_size",
@@ -373,6 +503,15 @@ def accepted(tmp_path: Path, mutate: Mutation, env: str = "dev") -> None:
         ),
         pytest.param(group("ml_workload", min_size=0, desired_size=0), id="scale to zero"),
         pytest.param(api_access(cidrs=["0.0.0.0/0"]), id="api open to all outside production"),
+        pytest.param(operator_role("arn:aws:iam::*:role/*"), id="operator role of every role outside production"),
+        pytest.param(
+            operator_role(
+                *(f"arn:aws:iam::123456789012:role/Admin{i}".ljust(180, "x") for i in range(10)),
+                max_session_hours=12,
+            ),
+            id="ten operator patterns of 180 characters and 12 hours",
+        ),
+        pytest.param(lambda data: data["cluster"].pop("operator_role"), id="no operator role"),
         pytest.param(
             combine(
                 set_at("cluster", "admin_principal_arns", value=[ROLE]),
@@ -387,6 +526,33 @@ def accepted(tmp_path: Path, mutate: Mutation, env: str = "dev") -> None:
 )
 def test_valid_settings_are_accepted(tmp_path: Path, mutate: Mutation) -> None:
     accepted(tmp_path, mutate)
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    [
+        pytest.param([PLATFORM_ADMIN], id="a permission set of any region"),
+        pytest.param(["arn:aws:iam::123456789012:role/PlatformAdmin"], id="one role"),
+        pytest.param(["arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin*"], id="some sets"),
+        pytest.param(["arn:aws:iam::123456789012:user/ops/*"], id="users under a path"),
+    ],
+)
+def test_production_accepts_operator_patterns_that_name_someone(tmp_path: Path, patterns: list[str]) -> None:
+    accepted(tmp_path, operator_role(*patterns), "prod")
+
+
+def test_an_operator_session_longer_than_role_chaining_allows_is_a_warning(tmp_path: Path) -> None:
+    assert warnings_of(tmp_path, operator_role(PLATFORM_ADMIN, max_session_hours=4)) == [
+        (
+            "/cluster/operator_role/max_session_hours",
+            "is 4, but every trusted pattern is a role: a role's session (an Identity Center one too) that assumes "
+            "the operator role is role chaining, which AWS holds to 1 hour (asking for more fails); set 1, or trust "
+            "the IAM users who need longer sessions",
+        )
+    ]
+    # IAM users' sessions are not chained: they may ask for up to the role's maximum.
+    users = operator_role(PLATFORM_ADMIN, "arn:aws:iam::123456789012:user/ops/*", max_session_hours=4)
+    assert warnings_of(tmp_path, users) == []
 
 
 def day_after(day: datetime.date) -> datetime.date:

@@ -69,6 +69,15 @@ def test_trust_names_the_principals_and_what_each_role_reaches(stack: Stack, con
             # The rds-db user ARN names the proxy through a local: the picture follows it.
             assert re.search(rf'{role[1]} -->\|"rds-db:connect"\| n_aws_db_proxy_', picture), account
     assert '(["service eks.amazonaws.com"])' in picture
+    # The operator role: people of this account whose role matches the file's pattern.
+    operator = re.search(rf'(n_\w+)\["role {config.name_prefix}-cluster-operator"\]', picture)
+    assert operator
+    assert re.search(
+        r'n_\w+\(\["this account\'s role/aws-reserved/sso.amazonaws.com/\*AWSReservedSSO_PlatformAdmin_\*"\]\)',
+        picture,
+    )
+    assert re.search(rf'n_\w+ -->\|"assumes"\| {operator[1]}', picture)
+    assert re.search(rf'{operator[1]} -->\|"eks:DescribeCluster"\| n_aws_eks_cluster_', picture)
 
 
 def test_disaster_recovery_region_only_where_buckets_replicate(stack: Stack, config: EnvironmentConfig) -> None:

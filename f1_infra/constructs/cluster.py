@@ -47,9 +47,9 @@ from constructs import Construct
 
 from f1_infra.constructs.irsa import OidcProvider, ServiceAccountRole
 from f1_infra.constructs.network import Network
-from f1_infra.iam import policy_document, service_trust_policy, statement
-from f1_infra.rules.cluster import access_entry_id, architecture, node_group_prefix
-from f1_infra.settings.cluster import NodeGroupConfig
+from f1_infra.iam import account_principals_trust_policy, policy_document, service_trust_policy, statement
+from f1_infra.rules.cluster import access_entry_id, architecture, node_group_prefix, operator_role_name
+from f1_infra.settings.cluster import NodeGroupConfig, OperatorRole
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.settings.workloads import CLUSTER_AUTOSCALER, EBS_CSI, VPC_CNI
 
@@ -157,6 +157,7 @@ class Cluster(Construct):
     """An EKS cluster reachable privately from the nodes and the file's operator networks
     (publicly only from the CIDRs in the file), with envelope-encrypted secrets, control-plane logs
     in a KMS-encrypted log group, access entries for the file's administrators and namespace users,
+    the operator role people assume to administer the cluster (when the file asks for one),
     managed node groups from the file, the four core add-ons plus metrics-server and CloudWatch
     observability (Container Insights and Fluent Bit, into KMS-encrypted log groups), IRSA roles
     for vpc-cni, the EBS CSI driver, the CloudWatch agent and the cluster autoscaler, the ASG tags
@@ -165,9 +166,9 @@ class Cluster(Construct):
 
     Attributes: ``name``, ``endpoint``, ``arn``, ``oidc`` (OidcProvider),
     ``node_security_group_id``, ``cluster_security_group_id``, ``autoscaler_role_arn``,
-    ``cloudwatch_agent_role_arn``, ``container_insights_log_groups`` (application, dataplane, host,
-    performance -> log group name), ``control_plane_ports`` (ControlPlanePort: port, component,
-    reason, source).
+    ``cloudwatch_agent_role_arn``, ``operator_role_arn`` (None without ``cluster.operator_role``),
+    ``container_insights_log_groups`` (application, dataplane, host, performance -> log group name),
+    ``control_plane_ports`` (ControlPlanePort: port, component, reason, source).
     """
 
     def __init__(
@@ -264,6 +265,9 @@ class Cluster(Construct):
         self.oidc = OidcProvider(arn=oidc_provider.arn, issuer_host=issuer_host.as_string)
 
         self._access_entries(cluster.name)
+        self.operator_role_arn: str | None = (
+            self._operator_role(spec.operator_role, cluster, account_id) if spec.operator_role else None
+        )
         node_role, node_policies = self._node_role()
 
         vpc_cni_role = ServiceAccountRole(
@@ -466,7 +470,7 @@ class Cluster(Construct):
     def _access_entries(self, cluster_name: str) -> None:
         """One access entry per principal (the rules refuse a principal listed twice): cluster
         admins, and principals with view or edit rights in some namespaces only."""
-        spec, partition = self._config.cluster, self._partition
+        spec = self._config.cluster
         grants = [
             (arn, CLUSTER_ADMIN_POLICY, EksAccessPolicyAssociationAccessScope(type="cluster"), "admin")
             for arn in spec.admin_principal_arns
@@ -483,16 +487,68 @@ class Cluster(Construct):
         for arn, policy_arn, scope, kind in grants:
             # Keyed by the principal (role/name), so reordering a list renames nothing; a changed
             # level replaces the association under the same address.
-            key = access_entry_id(kind, arn)
-            entry = EksAccessEntry(self, key, cluster_name=cluster_name, principal_arn=arn, type="STANDARD")
-            EksAccessPolicyAssociation(
-                self,
-                f"{key}_policy",
-                cluster_name=cluster_name,
-                principal_arn=entry.principal_arn,
-                policy_arn=policy_arn.format(partition=partition),
-                access_scope=scope,
-            )
+            self._access_entry(access_entry_id(kind, arn), cluster_name, arn, policy_arn, scope)
+
+    def _access_entry(
+        self,
+        key: str,
+        cluster_name: str,
+        principal_arn: str,
+        policy_arn: str,
+        scope: EksAccessPolicyAssociationAccessScope,
+    ) -> None:
+        """One principal's access entry (`key`) and its access policy (`<key>_policy`)."""
+        entry = EksAccessEntry(self, key, cluster_name=cluster_name, principal_arn=principal_arn, type="STANDARD")
+        EksAccessPolicyAssociation(
+            self,
+            f"{key}_policy",
+            cluster_name=cluster_name,
+            # Referencing the entry orders the association after it.
+            principal_arn=entry.principal_arn,
+            policy_arn=policy_arn.format(partition=self._partition),
+            access_scope=scope,
+        )
+
+    def _operator_role(self, settings: OperatorRole, cluster: EksCluster, account_id: str) -> str:
+        """The role people assume to administer the cluster, with cluster-admin through its own
+        access entry; returns its ARN.
+
+        Its name is fixed, so that permission sets and CLI profiles can name it before it exists.
+        Rule 49 does not reach it: nothing with create_before_destroy depends on the role, its
+        policy or its access entry (tests/test_replacement.py), so a replacement deletes it first.
+
+        The trust admits sts:AssumeRole only, not sts:TagSession: the AWS CLI passes no session tags
+        when it assumes the role (a profile's role_arn, aws eks get-token --role-arn), and a caller
+        that does is refused (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html).
+        """
+        partition = self._partition
+        role = IamRole(
+            self,
+            "operator_role",
+            name=operator_role_name(self._config),
+            description=f"People administering the EKS cluster {self._config.cluster_name} (cluster.operator_role)",
+            assume_role_policy=account_principals_trust_policy(
+                partition, account_id, settings.trusted_principal_arn_patterns
+            ),
+            max_session_duration=settings.max_session_hours * 3600,
+        )
+        # update-kubeconfig reads the endpoint and certificate with DescribeCluster, under the
+        # credentials it runs with; Kubernetes access itself comes from the access entry.
+        IamRolePolicy(
+            self,
+            "operator_policy",
+            role=role.id,
+            name="describe-cluster",
+            policy=policy_document(statement("DescribeCluster", ["eks:DescribeCluster"], [cluster.arn])),
+        )
+        self._access_entry(
+            "operator_access",
+            cluster.name,
+            role.arn,
+            CLUSTER_ADMIN_POLICY,
+            EksAccessPolicyAssociationAccessScope(type="cluster"),
+        )
+        return role.arn
 
     def _container_insights(
         self, cluster_name: str, kms_key_arn: str, retention_days: int, node_groups: Sequence[EksNodeGroup]

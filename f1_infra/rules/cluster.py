@@ -1,15 +1,16 @@
 """Rules on the EKS cluster: Kubernetes version support, endpoint exposure and who reaches the
-API, access entries, node group sizing and Spot diversity (rules 24-30 and 47 of
-docs/aws-rules.md)."""
+API, access entries and who may assume the operator role, node group sizing and Spot diversity
+(rules 24-30 and 47 of docs/aws-rules.md)."""
 
 import datetime
 import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 
 from f1_infra.problems import pointer
-from f1_infra.settings.cluster import ClusterConfig, NodeGroupConfig
+from f1_infra.settings.cluster import OPERATOR_PATTERN_EXAMPLE, ClusterConfig, NodeGroupConfig
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.terraform_cloud import deploy_role_name, services_role_name
 
@@ -42,6 +43,23 @@ PATCH_VERSION = re.compile(r"^([0-9]+\.[0-9]+)\.[0-9]+$")
 ANYWHERE = ipaddress.IPv4Network("0.0.0.0/0")
 # Access entries take IAM role or user ARNs; an STS assumed-role ARN is a session, not a principal.
 PRINCIPAL_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]{1,512}$")
+# An operator role pattern, component by component: ArnLike matches each of the six components
+# of an ARN on its own, * and ? within one
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN).
+ARN_COMPONENTS = re.compile(
+    r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)$"
+)
+PATTERN_ACCOUNT = re.compile(r"^(\*|[0-9]{12})$")
+# The characters of IAM names (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html),
+# for the path too (IAM allows more there; the Identity Center paths need no more), plus / and the two
+# wildcards: none of them is special to fnmatch, so fnmatchcase matches as ArnLike does.
+PATTERN_RESOURCE = re.compile(r"^(?P<kind>role|user)/(?P<name>[A-Za-z0-9+=,.@_/*?-]+)$")
+# The role of a permission set nobody has, with and without the region Identity Center puts in the
+# path: a pattern that matches it matches the role of every permission set.
+ANY_PERMISSION_SET_ROLES = (
+    "aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Zq7NoSuchPermissionSet_0123456789abcdef",
+    "aws-reserved/sso.amazonaws.com/AWSReservedSSO_Zq7NoSuchPermissionSet_0123456789abcdef",
+)
 REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
 # node_group_name_prefix: EKS appends a 26-character suffix to a prefix of at most 37 characters.
 NODE_GROUP_PREFIX_MAX = 37
@@ -67,6 +85,12 @@ def node_group_prefix(config: EnvironmentConfig, name: str) -> str:
     return f"{config.name_prefix}-{name.replace('_', '-')}-"
 
 
+def operator_role_name(config: EnvironmentConfig) -> str:
+    """The name of the cluster operator role (also used by the construct): fixed, so that operators
+    can name it in their permission sets and CLI profiles before it exists."""
+    return f"{config.name_prefix}-cluster-operator"
+
+
 def access_entry_id(kind: str, arn: str) -> str:
     """The construct id of a principal's access entry (also used by the construct): the kind
     (admin, namespace) and the principal's type and name, so reordering a list renames nothing."""
@@ -90,6 +114,7 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
     yield from _endpoint(config)
     yield from _api_access(config)
     yield from _access_entries(config)
+    yield from _operator_role(config)
     missing = [t for t in REQUIRED_LOG_TYPES if t not in config.cluster.log_types]
     if missing:
         yield (
@@ -136,6 +161,29 @@ def warnings(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
     deadline), and an API that nobody but the nodes can reach."""
     yield from _version_warnings(config)
     yield from _api_access_warnings(config)
+    yield from _operator_session_warnings(config)
+
+
+def _operator_session_warnings(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
+    """A session of a role that assumes another role is role chaining, held to 1 hour: a longer
+    maximum helps only IAM users (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html)."""
+    role = config.cluster.operator_role
+    if role is None or role.max_session_hours == 1:
+        return
+    if any(_resource_kind(p) == "user" for p in role.trusted_principal_arn_patterns):
+        return
+    yield (
+        pointer("cluster", "operator_role", "max_session_hours"),
+        f"is {role.max_session_hours}, but every trusted pattern is a role: a role's session (an Identity Center "
+        "one too) that assumes the operator role is role chaining, which AWS holds to 1 hour (asking for more "
+        "fails); set 1, or trust the IAM users who need longer sessions",
+    )
+
+
+def _resource_kind(pattern: str) -> str | None:
+    components = ARN_COMPONENTS.match(pattern)
+    resource = PATTERN_RESOURCE.match(components["resource"]) if components else None
+    return resource["kind"] if resource else None
 
 
 def _api_access_warnings(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
@@ -275,6 +323,63 @@ def _access_entries(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
             )
 
 
+def _operator_role(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
+    """Who may assume the operator role: IAM role or user ARN patterns of the environment's
+    partition (a pattern of another shape or partition never matches a caller, so the role would
+    be out of reach), and in production none that hands cluster-admin to every role or user."""
+    role = config.cluster.operator_role
+    if role is None:
+        return
+    for i, pattern in enumerate(role.trusted_principal_arn_patterns):
+        problem = _operator_pattern_problem(config, pattern)
+        if problem:
+            yield pointer("cluster", "operator_role", "trusted_principal_arn_patterns", i), problem
+
+
+def _operator_pattern_problem(config: EnvironmentConfig, pattern: str) -> str | None:
+    partition = config.partition
+    example = OPERATOR_PATTERN_EXAMPLE.replace("arn:aws:", f"arn:{partition}:", 1)
+    components = ARN_COMPONENTS.match(pattern)
+    if components and components["service"] == "sts":
+        return (
+            f"{pattern!r} is an STS session ARN; aws:PrincipalArn of a session is the ARN of its role, so match "
+            f"the role, e.g. {example}"
+        )
+    resource = PATTERN_RESOURCE.match(components["resource"]) if components else None
+    if not (
+        components
+        and resource
+        and components["service"] == "iam"
+        and not components["region"]
+        and PATTERN_ACCOUNT.match(components["account"])
+    ):
+        return (
+            f"{pattern!r} is not an IAM role or user ARN pattern; write arn:{partition}:iam::<12-digit account or "
+            "*>:role/<path and name> (or user/<path and name>), with * and ? as wildcards in the path and name, "
+            f"e.g. {example}"
+        )
+    if components["partition"] != partition:
+        return (
+            f"{pattern!r} is in partition {components['partition']!r} but region {config.region} is in "
+            f"{partition!r}, so it matches no caller"
+        )
+    if not config.production:
+        return None
+    kind, name = resource["kind"], resource["name"]
+    if not re.sub(r"[*?/]", "", name):
+        return (
+            f"{pattern!r} matches every {kind} of the account, so any of them could become cluster administrator, "
+            f"which production refuses; match the operators' own role, e.g. {example}"
+        )
+    if kind == "role" and any(fnmatchcase(probe, name) for probe in ANY_PERMISSION_SET_ROLES):
+        return (
+            f"{pattern!r} matches the role of every IAM Identity Center permission set, read-only ones too, so "
+            "anyone who signs in through Identity Center could become cluster administrator, which production "
+            f"refuses; name the permission set, e.g. {example}"
+        )
+    return None
+
+
 def _item(location: tuple[str | int, ...]) -> str:
     return f"{location[1]} item {location[2]}"
 
@@ -297,6 +402,12 @@ def _duplicate_entry(config: EnvironmentConfig, where: str, arn: str) -> Iterato
     role = arn.rsplit(":", 1)[-1]
     if role == f"role/{config.name_prefix}-eks-node":
         yield where, f"{arn!r} is the node role, which EKS gives an access entry of its own; remove it"
+    elif config.cluster.operator_role and role == f"role/{operator_role_name(config)}":
+        yield (
+            where,
+            f"{arn!r} is the cluster operator role, which gets cluster-admin through an access entry of its own "
+            "(cluster/operator_role); remove it",
+        )
     elif config.backend.type == "cloud" and role == f"role/{deploy_role_name(config)}":
         yield (
             where,

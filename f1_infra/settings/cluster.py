@@ -178,6 +178,52 @@ class NamespaceAccess(Setting):
     )
 
 
+# The Identity Center role of one permission set in any account: IAM Identity Center names it
+# AWSReservedSSO_<permission set>_<suffix> under /aws-reserved/sso.amazonaws.com/<region>/ (no region
+# when the identity source is in us-east-1), and the suffix changes when the permission set is
+# assigned anew, so only a pattern keeps matching:
+# https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html
+OPERATOR_PATTERN_EXAMPLE = "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PlatformAdmin_*"
+# 10 patterns of 180 characters keep the trust policy within IAM's default 2,048 characters
+# (tests/test_cluster.py checks the largest one).
+OPERATOR_PATTERNS_MAX = 10
+OPERATOR_PATTERN_LENGTH_MAX = 180
+PrincipalArnPattern = Annotated[
+    str,
+    Field(
+        max_length=OPERATOR_PATTERN_LENGTH_MAX,
+        pattern=r"^arn:[^:]*:[^:]*:[^:]*:[^:]*:.+$",
+        description="an IAM role or user ARN pattern (arn:<partition>:iam::<account or *>:role/<path and name>, * "
+        f"and ? as wildcards), e.g. {OPERATOR_PATTERN_EXAMPLE}",
+    ),
+]
+
+
+class OperatorRole(Setting):
+    """The role people assume to administer the cluster: only principals of the stack's own
+    account whose ARN matches one of the patterns may assume it (aws:PrincipalArn)."""
+
+    trusted_principal_arn_patterns: tuple[PrincipalArnPattern, ...] = Field(
+        min_length=1,
+        max_length=OPERATOR_PATTERNS_MAX,
+        json_schema_extra=UNIQUE,
+        description="Who may assume the operator role: IAM role or user ARN patterns matched with ArnLike against "
+        "the caller's aws:PrincipalArn (for a session, the ARN of its role), only for principals of the stack's "
+        "own account. * and ? are wildcards; an Identity Center permission set's role is "
+        f"{OPERATOR_PATTERN_EXAMPLE} (its path may hold a region and its name ends in a suffix that changes). "
+        "Their own permissions must also allow sts:AssumeRole on the role. At most 10; in production none may "
+        "match every role or user of the account, or the role of every permission set.",
+    )
+    max_session_hours: int = Field(
+        1,
+        ge=1,
+        le=12,
+        description="Longest session, in hours, that an assume-role call may ask for (the role's maximum session "
+        "duration, 1 to 12). A session that assumes the role from another role's session, an Identity Center "
+        "one included, is role chaining, which AWS caps at 1 hour whatever this says.",
+    )
+
+
 class ClusterConfig(Setting):
     kubernetes_version: str = Field(
         "1.35",
@@ -210,6 +256,12 @@ class ClusterConfig(Setting):
         "EKS access entry with AmazonEKSClusterAdminPolicy. Whoever applies the stack is admin already "
         "(bootstrap_cluster_creator_admin_permissions) and must not be listed again: EKS refuses a second access "
         "entry for the same principal (so a principal listed here cannot be in namespace_access either).",
+    )
+    operator_role: OperatorRole | None = Field(
+        None,
+        description="A role the stack creates, <project>-<env>-cluster-operator, that people assume to administer "
+        "the cluster: cluster-admin through its EKS access entry (AmazonEKSClusterAdminPolicy) and "
+        "eks:DescribeCluster on this cluster (what aws eks update-kubeconfig calls). Left out: no such role.",
     )
     namespace_access: tuple[NamespaceAccess, ...] = Field(
         (),

@@ -180,7 +180,7 @@ def internet_to_pods(world: World) -> list[str]:
         problems.append("nothing registers pods in the target groups: no aws-load-balancer-controller release")
     problems += _allowed(
         world,
-        "load_balancer_controller/role",
+        "load_balancer_controller/irsa/role",
         "elasticloadbalancing:RegisterTargets",
         TARGET_GROUP_ARN.format(region=world.config.region),
     )
@@ -272,21 +272,43 @@ def ingestion(world: World) -> list[str]:
 
 
 def operators_to_api(world: World) -> list[str]:
-    """An operator on a listed network reaches the private endpoint on 443, and is known to EKS."""
+    """An operator on a listed network reaches the private endpoint on 443, signs in through IAM
+    Identity Center, assumes the operator role, and EKS knows that role as a cluster administrator."""
     stack, access, problems = world.stack, world.config.cluster.api_access, []
     for cidr in access.cidrs:
         if admits(stack, "cluster/cluster_security_group", 443, source_cidr=cidr) is None:
             problems.append(f"the cluster security group does not admit {cidr} on 443")
     if not (access.cidrs or access.security_group_ids or world.config.cluster.public_access_cidrs):
         problems.append("no operator network reaches the API")
-    entries = stack.resources("aws_eks_access_entry")
-    admins = [
+    role = stack.ref("aws_iam_role", "cluster/operator_role", "arn")
+    # A PlatformAdmin session of the account; its permission set may assume roles (docs/operations.md).
+    operator = (
+        f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/us-west-2/"
+        "AWSReservedSSO_PlatformAdmin_0a1b2c3d4e5f6789"
+    )
+    decision = evaluate(
+        Request("sts:AssumeRole", role, principal={"AWS": operator}, context={"aws:PrincipalAccount": ACCOUNT}),
+        [{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}],
+        resource_policy=_document(stack, "aws_iam_role", "cluster/operator_role", "assume_role_policy"),
+        resource_policy_required=True,
+    )
+    if not decision.allowed:
+        problems.append(f"an Identity Center PlatformAdmin cannot assume the operator role: {decision.reason}")
+    problems += _allowed(
+        world, "cluster/operator_role", "eks:DescribeCluster", stack.ref("aws_eks_cluster", "cluster/cluster", "arn")
+    )
+    entries = {
+        f"${{aws_eks_access_entry.{name}.principal_arn}}"
+        for name, entry in stack.resources("aws_eks_access_entry").items()
+        if entry["principal_arn"] == role
+    }
+    admin = [
         a
         for a in stack.resources("aws_eks_access_policy_association").values()
-        if a["policy_arn"].endswith("/AmazonEKSClusterAdminPolicy")
+        if a["principal_arn"] in entries and a["policy_arn"].endswith("/AmazonEKSClusterAdminPolicy")
     ]
-    if not entries or not admins:
-        problems.append("no access entry makes an operator a cluster administrator")
+    if not admin:
+        problems.append("no access entry makes the operator role a cluster administrator")
     return problems
 
 
@@ -382,9 +404,13 @@ def enablers(world: World) -> Iterable[tuple[str, str, str, str | None]]:
     for cidr in world.config.cluster.api_access.cidrs:
         rule = "cluster/cluster_from_cidr_" + cidr.replace(".", "_").replace("/", "_")
         yield "operators_to_api", INGRESS, rule, None
+    yield "internet_to_pods", "aws_iam_role_policy", "load_balancer_controller/irsa/policy", None
     yield "alarm_to_subscription", "aws_sns_topic_policy", "alerts/policy", None
     for email in world.config.alerts.emails:
         yield "alarm_to_subscription", "aws_sns_topic_subscription", f"alerts/email_{email}", None
+    yield "operators_to_api", "aws_eks_access_policy_association", "cluster/operator_access_policy", None
+    if world.services is not None:
+        yield "internet_to_pods", "helm_release", "load_balancer_controller", world.services.name
 
 
 INGRESS, EGRESS = "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"
