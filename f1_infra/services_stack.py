@@ -37,8 +37,10 @@ AUTOSCALER_CHARTS = "https://kubernetes.github.io/autoscaler"
 # own default, `<release>-aws-cluster-autoscaler`, would get no AWS credentials.
 AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler"
 ROLE_ARN_ANNOTATION = r"eks\.amazonaws\.com/role-arn"
-# Seconds Helm waits for a release's pods to become ready.
-RELEASE_TIMEOUT = 600
+# Seconds Helm waits for a release's pods to become ready. The releases share one EKS token, which
+# lives 15 minutes from the start of the plan or the apply: two releases of at most 5 minutes each
+# finish within it, with the plan's own minutes to spare.
+RELEASE_TIMEOUT = 300
 
 
 def services_stack_name(environment: str) -> str:

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cdktf import App
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from f1_infra.app import new_app
 from f1_infra.config import DEFAULT_ENVS_DIR, load_environment
 from f1_infra.problems import ConfigError
 from f1_infra.stack import PlatformStack
@@ -22,7 +22,9 @@ from tests.conftest import ENVIRONMENTS
 from tests.invariants import dangling_references, literal_secrets
 from tests.synth import Stack
 
-EXAMPLES = 60
+# Derandomized: the same files every run. About one in nine is accepted and synthesizes a whole
+# environment (most of this test's time), so the count is what the suite's 30-second budget allows.
+EXAMPLES = 40
 POINTER = re.compile(r"^(/([^~/]|~[01])*)*$")
 ODD_STRINGS = [
     "",
@@ -117,7 +119,9 @@ def test_mutated_files_synthesize_soundly_or_fail_cleanly(case: tuple[str, Any])
             return
         outdir = Path(folder, "out")
         # The environment's own stack: a mutated file says nothing new about the bootstrap stack.
-        app = new_app(str(outdir))
+        # What is checked here is the JSON; cdktf's own validations (which start `terraform
+        # version` wherever terraform is installed) are tests/test_app.py's, on the shipped files.
+        app = App(outdir=str(outdir), skip_validation=True)
         PlatformStack(app, env, config=config)
         app.synth()
         stack = Stack(env, json.loads(Path(outdir, "stacks", env, "cdk.tf.json").read_text()))
