@@ -34,6 +34,7 @@ from constructs import Construct
 from f1_infra.boundary import boundary_name, boundary_path
 from f1_infra.constructs.encryption import account_administration
 from f1_infra.iam import policy_document, statement
+from f1_infra.rules.database import identifier as database_identifier
 from f1_infra.settings.backend import SERVICES_SUFFIX, CloudBackend, LocalBackend
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.stack import state_backend
@@ -41,6 +42,7 @@ from f1_infra.terraform_cloud import (
     agent_pool_name,
     agent_token_secret_name,
     deploy_role_name,
+    plan_role_name,
     services_role_name,
 )
 
@@ -48,6 +50,16 @@ BOOTSTRAP_STACK = "bootstrap"
 
 # The audience Terraform Cloud puts in the workload identity tokens it issues for AWS.
 WORKLOAD_AUDIENCE = "aws.workload.identity"
+
+# HCP Terraform dynamic credentials for AWS: TFC_AWS_PROVIDER_AUTH=true switches them on; with
+# TFC_AWS_PLAN_ROLE_ARN and TFC_AWS_APPLY_ROLE_ARN a run assumes one role in its plan phase and
+# another in its apply phase (they take the place of TFC_AWS_RUN_ROLE_ARN, one role for both). The
+# token's `sub` claim ends with `run_phase:plan` or `run_phase:apply`, which each role's trust
+# policy matches, so a plan can never obtain the apply role's credentials.
+# https://developer.hashicorp.com/terraform/cloud-docs/dynamic-provider-credentials/aws-configuration
+PLAN_PHASE, APPLY_PHASE = "plan", "apply"
+PROVIDER_AUTH_VARIABLE = "TFC_AWS_PROVIDER_AUTH"
+ROLE_VARIABLES = {PLAN_PHASE: "TFC_AWS_PLAN_ROLE_ARN", APPLY_PHASE: "TFC_AWS_APPLY_ROLE_ARN"}
 
 # IAM service prefix of each AWS provider resource or data source type, by longest type prefix.
 # The deploy role may use exactly these services; tests/test_bootstrap.py fails when a stack uses
@@ -268,11 +280,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
-def trust_subject(backend: CloudBackend) -> str:
-    """The `sub` claim of every run of the workspace, plan and apply alike. Workspace names are
+def trust_subject(backend: CloudBackend, phase: str) -> str:
+    """The `sub` claim of the workspace's runs in one phase (`plan` or `apply`). Workspace names are
     unique in an organization, so with no project named any project matches."""
     project = backend.project or "*"
-    return f"organization:{backend.organization}:project:{project}:workspace:{backend.workspace}:run_phase:*"
+    return f"organization:{backend.organization}:project:{project}:workspace:{backend.workspace}:run_phase:{phase}"
 
 
 def deploy_regions(config: EnvironmentConfig) -> list[str]:
@@ -395,6 +407,88 @@ def deploy_policy(config: EnvironmentConfig, account_id: str, boundary_arn: str)
     )
 
 
+# What a plan reads of each service, beyond Describe*, Get* and List*: Secrets Manager's Get*
+# would include GetSecretValue, so its read actions are named one by one.
+SECRET_METADATA_ACTIONS = (
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetResourcePolicy",
+    "secretsmanager:ListSecrets",
+    "secretsmanager:ListSecretVersionIds",
+)
+READ_VERBS = ("Describe*", "Get*", "List*")
+
+
+def read_actions(service: str) -> list[str]:
+    if service == "secretsmanager":
+        return list(SECRET_METADATA_ACTIONS)
+    return [f"{service}:{verb}" for verb in READ_VERBS]
+
+
+def master_secret_pattern(config: EnvironmentConfig, account_id: str) -> str:
+    """The database's master secret (name_prefix `<identifier>-master-`, constructs/database.py)."""
+    return (
+        f"arn:{config.partition}:secretsmanager:{config.region}:{account_id}:secret:"
+        f"{database_identifier(config)}-master-*"
+    )
+
+
+def plan_policy(config: EnvironmentConfig, account_id: str) -> str:
+    """What the plan phase of the environment workspace's runs may do: read the configuration of
+    every resource type the stacks use (the refresh), in the environment's regions, and nothing
+    that creates, changes or deletes anything. One secret value: the database module opens the
+    ephemeral `aws_secretsmanager_secret_version` of its master secret (constructs/database.py)
+    in the plan as well as in the apply (Terraform opens an ephemeral resource in every phase that
+    evaluates it), so the plan reads that one secret, and decrypts it only through Secrets Manager
+    and only for that secret (encryption context SecretARN)."""
+    prefix = config.name_prefix
+    regional = [s for s in deploy_services() if s not in GLOBAL_SERVICES]
+    zone = config.monitoring.alb.certificate.hosted_zone_id
+    master_secret = master_secret_pattern(config, account_id)
+    dns = (
+        [
+            statement(
+                "ReadEnvironmentDns",
+                ["route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"],
+                [f"arn:{config.partition}:route53:::hostedzone/{zone}"],
+            ),
+            statement("ReadDnsChangeStatus", ["route53:GetChange"], [f"arn:{config.partition}:route53:::change/*"]),
+        ]
+        if zone
+        else []
+    )
+    return policy_document(
+        statement(
+            "ReadEnvironmentServices",
+            [action for service in regional for action in read_actions(service)],
+            ["*"],
+            conditions={"StringEquals": {"aws:RequestedRegion": deploy_regions(config)}},
+        ),
+        statement(
+            "ReadEnvironmentBudgets",
+            ["budgets:ViewBudget", "budgets:ListTagsForResource"],
+            [f"arn:{config.partition}:budgets::{account_id}:budget/{prefix}-*"],
+        ),
+        *dns,
+        statement(
+            "ReadIam",
+            ["iam:Get*", "iam:List*"],
+            [f"arn:{config.partition}:iam::{account_id}:*", f"arn:{config.partition}:iam::aws:policy/*"],
+        ),
+        statement("ReadDatabaseMasterSecret", ["secretsmanager:GetSecretValue"], [master_secret]),
+        statement(
+            "DecryptDatabaseMasterSecret",
+            ["kms:Decrypt"],
+            [f"arn:{config.partition}:kms:{config.region}:{account_id}:key/*"],
+            conditions={
+                "StringEquals": {"kms:ViaService": f"secretsmanager.{config.region}.amazonaws.com"},
+                "StringLike": {"kms:EncryptionContext:SecretARN": master_secret},
+            },
+        ),
+        # s3:Get* reads bucket configuration; the objects are data no refresh reads.
+        statement("NoObjectReads", ["s3:GetObject*"], ["*"], effect="Deny"),
+    )
+
+
 class CloudWorkspace(Construct):
     """One environment's Terraform Cloud workspaces and the AWS roles their runs assume through
     dynamic provider credentials:
@@ -409,8 +503,12 @@ class CloudWorkspace(Construct):
     - the agent pool's token, kept in a Secrets Manager secret of the environment's region for the
       agent to start with.
 
-    Attributes: ``workspace_id``, ``role_arn``, ``boundary_arn``, ``services_workspace_id``,
-    ``services_role_arn``, ``agent_pool_id``, ``agent_token_secret_arn``.
+    Each workspace has two roles: its runs assume the apply role (the deploy role, for the
+    environment workspace) only in their apply phase, and a read-only plan role in their plan phase.
+
+    Attributes: ``workspace_id``, ``role_arn`` (apply), ``plan_role_arn``, ``boundary_arn``,
+    ``services_workspace_id``, ``services_role_arn`` (apply), ``services_plan_role_arn``,
+    ``agent_pool_id``, ``agent_token_secret_arn``.
     """
 
     def __init__(
@@ -481,8 +579,10 @@ class CloudWorkspace(Construct):
         )
         RunTrigger(self, "services_trigger", provider=provider, workspace_id=services.id, sourceable_id=workspace.id)
 
-        role = self._run_role("", workspace.id, backend, deploy_role_name(config))
-        services_role = self._run_role("services_", services.id, services_backend, services_role_name(config))
+        role, plan_role = self._run_roles("", workspace.id, backend, deploy_role_name(config))
+        services_role, services_plan_role = self._run_roles(
+            "services_", services.id, services_backend, services_role_name(config)
+        )
         boundary = IamPolicy(
             self,
             "boundary",
@@ -494,13 +594,16 @@ class CloudWorkspace(Construct):
         IamRolePolicy(
             self, "policy", role=role.id, name="deploy", policy=deploy_policy(config, account_id, boundary.arn)
         )
+        IamRolePolicy(self, "plan_policy", role=plan_role.id, name="plan", policy=plan_policy(config, account_id))
         secret_arn = self._agent_token(pool.id, backend, account_id)
 
         self.workspace_id: str = workspace.id
         self.role_arn: str = role.arn
+        self.plan_role_arn: str = plan_role.arn
         self.boundary_arn: str = boundary.arn
         self.services_workspace_id: str = services.id
         self.services_role_arn: str = services_role.arn
+        self.services_plan_role_arn: str = services_plan_role.arn
         self.agent_pool_id: str = pool.id
         self.agent_token_secret_arn: str = secret_arn
 
@@ -522,32 +625,20 @@ class CloudWorkspace(Construct):
             auto_apply_run_trigger=auto_apply_run_trigger,
         )
 
-    def _run_role(self, prefix: str, workspace_id: str, backend: CloudBackend, name: str) -> IamRole:
-        """A role only the runs of one workspace can assume, and the workspace variables that make
-        Terraform Cloud fetch its credentials for every plan and apply (construct ids `<prefix>role`,
-        `<prefix>provider_auth`, `<prefix>run_role_arn`)."""
-        host = backend.hostname
-        trust = policy_document(
-            statement(
-                "TerraformCloudRuns",
-                ["sts:AssumeRoleWithWebIdentity"],
-                principal={"Federated": self._oidc_provider_arn},
-                conditions={
-                    "StringEquals": {f"{host}:aud": WORKLOAD_AUDIENCE},
-                    "StringLike": {f"{host}:sub": trust_subject(backend)},
-                },
-            )
-        )
-        role = IamRole(
-            self,
-            f"{prefix}role",
-            name=name,
-            description=f"Terraform Cloud runs of workspace {backend.workspace}",
-            assume_role_policy=trust,
-        )
+    def _run_roles(self, prefix: str, workspace_id: str, backend: CloudBackend, name: str) -> tuple[IamRole, IamRole]:
+        """The apply and plan roles only the runs of one workspace can assume, each in its own run
+        phase, and the workspace variables that make Terraform Cloud fetch their credentials
+        (construct ids `<prefix>role` and `<prefix>plan_role`; variables `<prefix>provider_auth`,
+        `<prefix>run_role_arn` for the apply role, which held TFC_AWS_RUN_ROLE_ARN before the
+        phases had roles of their own, and `<prefix>plan_role_arn`)."""
+        roles = {
+            APPLY_PHASE: self._role(f"{prefix}role", backend, name, APPLY_PHASE),
+            PLAN_PHASE: self._role(f"{prefix}plan_role", backend, plan_role_name(name), PLAN_PHASE),
+        }
         for variable_id, key, value in (
-            ("provider_auth", "TFC_AWS_PROVIDER_AUTH", "true"),
-            ("run_role_arn", "TFC_AWS_RUN_ROLE_ARN", role.arn),
+            ("provider_auth", PROVIDER_AUTH_VARIABLE, "true"),
+            ("run_role_arn", ROLE_VARIABLES[APPLY_PHASE], roles[APPLY_PHASE].arn),
+            ("plan_role_arn", ROLE_VARIABLES[PLAN_PHASE], roles[PLAN_PHASE].arn),
         ):
             Variable(
                 self,
@@ -559,7 +650,28 @@ class CloudWorkspace(Construct):
                 value=value,
                 description="AWS dynamic provider credentials",
             )
-        return role
+        return roles[APPLY_PHASE], roles[PLAN_PHASE]
+
+    def _role(self, id: str, backend: CloudBackend, name: str, phase: str) -> IamRole:
+        host = backend.hostname
+        trust = policy_document(
+            statement(
+                "TerraformCloudRuns",
+                ["sts:AssumeRoleWithWebIdentity"],
+                principal={"Federated": self._oidc_provider_arn},
+                conditions={
+                    "StringEquals": {f"{host}:aud": WORKLOAD_AUDIENCE},
+                    "StringLike": {f"{host}:sub": trust_subject(backend, phase)},
+                },
+            )
+        )
+        return IamRole(
+            self,
+            id,
+            name=name,
+            description=f"Terraform Cloud runs of workspace {backend.workspace}, {phase} phase",
+            assume_role_policy=trust,
+        )
 
     def _agent_token(self, pool_id: str, backend: CloudBackend, account_id: str) -> str:
         """The agent pool's token, and the secret the agent's task reads it from (in the

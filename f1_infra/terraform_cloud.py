@@ -21,6 +21,16 @@ def services_role_arn(config: EnvironmentConfig, account_id: str) -> str:
     return f"arn:{config.partition}:iam::{account_id}:role/{services_role_name(config)}"
 
 
+def plan_role_name(apply_role_name: str) -> str:
+    """The read-only role the plan phase of a workspace's runs assumes, beside the apply role
+    (`deploy_role_name` or `services_role_name`); outside `<project>-<env>-*` like them."""
+    return f"{apply_role_name}-plan"
+
+
+def services_plan_role_arn(config: EnvironmentConfig, account_id: str) -> str:
+    return f"arn:{config.partition}:iam::{account_id}:role/{plan_role_name(services_role_name(config))}"
+
+
 def agent_pool_name(config: EnvironmentConfig) -> str:
     return f"{config.name_prefix}-services"
 

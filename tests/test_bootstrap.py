@@ -24,6 +24,7 @@ from f1_infra.config import DEFAULT_ENVS_DIR, load_environments
 from f1_infra.settings.backend import CloudBackend, LocalBackend, S3Backend
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.conftest import ENVIRONMENTS
+from tests.journeys.policy import Request, evaluate
 from tests.synth import Stack, policy, statement
 
 # The files kept in Terraform Cloud, read from the files themselves: a new one is tested too.
@@ -70,8 +71,12 @@ def test_oidc_provider_trusts_terraform_cloud_for_aws_workload_identity(bootstra
 
 
 @pytest.mark.parametrize("env", CLOUD_ENVIRONMENTS)
-def test_role_trusts_only_its_own_workspace(bootstrap: Stack, env: str) -> None:
-    role = bootstrap.resource("aws_iam_role", f"{env}/role")
+@pytest.mark.parametrize(("role_id", "phase"), [("role", "apply"), ("plan_role", "plan")])
+def test_each_role_trusts_only_one_phase_of_its_own_workspace(
+    bootstrap: Stack, env: str, role_id: str, phase: str
+) -> None:
+    role = bootstrap.resource("aws_iam_role", f"{env}/{role_id}")
+    assert role["name"] == f"f1-analytics-deploy-{env}" + ("-plan" if phase == "plan" else "")
     (trust,) = policy(role, "assume_role_policy")["Statement"]
     (oidc,) = bootstrap.resources("aws_iam_openid_connect_provider")
     assert trust["Principal"] == {"Federated": "${aws_iam_openid_connect_provider." + oidc + ".arn}"}
@@ -80,29 +85,58 @@ def test_role_trusts_only_its_own_workspace(bootstrap: Stack, env: str) -> None:
         "StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
         "StringLike": {
             "app.terraform.io:sub": (
-                f"organization:f1-analytics:project:f1-analytics:workspace:f1-analytics-{env}:run_phase:*"
+                f"organization:f1-analytics:project:f1-analytics:workspace:f1-analytics-{env}:run_phase:{phase}"
             )
         },
     }
 
 
 @pytest.mark.parametrize("env", CLOUD_ENVIRONMENTS)
-def test_workspace_variables_switch_dynamic_credentials_on(bootstrap: Stack, env: str) -> None:
-    workspace = bootstrap.ref("tfe_workspace", f"{env}/workspace")
-    auth = bootstrap.resource("tfe_variable", f"{env}/provider_auth")
-    role_arn = bootstrap.resource("tfe_variable", f"{env}/run_role_arn")
-    assert (auth["key"], auth["value"], auth["category"], auth["workspace_id"]) == (
-        "TFC_AWS_PROVIDER_AUTH",
-        "true",
-        "env",
-        workspace,
-    )
-    assert (role_arn["key"], role_arn["value"], role_arn["category"], role_arn["workspace_id"]) == (
-        "TFC_AWS_RUN_ROLE_ARN",
+@pytest.mark.parametrize("phase", ["plan", "apply"])
+def test_a_run_gets_the_role_of_its_phase_and_no_other(bootstrap: Stack, env: str, phase: str) -> None:
+    """The token of a plan cannot assume the apply role, nor an apply's the plan role."""
+    (oidc,) = bootstrap.resources("aws_iam_openid_connect_provider")
+    token = Request(
+        "sts:AssumeRoleWithWebIdentity",
         bootstrap.ref("aws_iam_role", f"{env}/role", "arn"),
-        "env",
-        workspace,
+        principal={"Federated": "${aws_iam_openid_connect_provider." + oidc + ".arn}"},
+        context={
+            "app.terraform.io:aud": "aws.workload.identity",
+            "app.terraform.io:sub": (
+                f"organization:f1-analytics:project:f1-analytics:workspace:f1-analytics-{env}:run_phase:{phase}"
+            ),
+        },
     )
+    for role_id, role_phase in (("role", "apply"), ("plan_role", "plan")):
+        trust = policy(bootstrap.resource("aws_iam_role", f"{env}/{role_id}"), "assume_role_policy")
+        decision = evaluate(token, resource_policy=trust, resource_policy_required=True)
+        assert decision.allowed is (phase == role_phase), (role_id, decision.reason)
+
+
+@pytest.mark.parametrize("env", CLOUD_ENVIRONMENTS)
+def test_workspace_variables_give_each_phase_its_role(bootstrap: Stack, env: str) -> None:
+    workspace = bootstrap.ref("tfe_workspace", f"{env}/workspace")
+    variables = {
+        id: (v["key"], v["value"], v["category"], v["workspace_id"])
+        for id in ("provider_auth", "run_role_arn", "plan_role_arn")
+        if (v := bootstrap.resource("tfe_variable", f"{env}/{id}"))
+    }
+    assert variables == {
+        "provider_auth": ("TFC_AWS_PROVIDER_AUTH", "true", "env", workspace),
+        # The construct id of the variable that held TFC_AWS_RUN_ROLE_ARN: its address stays.
+        "run_role_arn": (
+            "TFC_AWS_APPLY_ROLE_ARN",
+            bootstrap.ref("aws_iam_role", f"{env}/role", "arn"),
+            "env",
+            workspace,
+        ),
+        "plan_role_arn": (
+            "TFC_AWS_PLAN_ROLE_ARN",
+            bootstrap.ref("aws_iam_role", f"{env}/plan_role", "arn"),
+            "env",
+            workspace,
+        ),
+    }
 
 
 def test_no_long_lived_aws_keys_anywhere(stacks: dict[str, Stack]) -> None:
@@ -110,7 +144,8 @@ def test_no_long_lived_aws_keys_anywhere(stacks: dict[str, Stack]) -> None:
         assert not stack.resources("aws_iam_access_key"), stack.name
         assert not stack.resources("aws_iam_user"), stack.name
     keys = {v["key"] for v in stacks["bootstrap"].resources("tfe_variable").values()}
-    assert keys == {"TFC_AWS_PROVIDER_AUTH", "TFC_AWS_RUN_ROLE_ARN"}
+    # No TFC_AWS_RUN_ROLE_ARN: one role for both phases is what the plan role replaces.
+    assert keys == {"TFC_AWS_PROVIDER_AUTH", "TFC_AWS_PLAN_ROLE_ARN", "TFC_AWS_APPLY_ROLE_ARN"}
 
 
 @pytest.mark.parametrize("env", CLOUD_ENVIRONMENTS)
@@ -410,3 +445,120 @@ def test_only_terraform_cloud_environments_get_a_boundary(
 ) -> None:
     config = configs["staging"].model_copy(update={"backend": BACKENDS[backend]})
     assert uses_boundary(config) is bounded
+
+
+# ----------------------------------------------------------------------------- plan role
+
+
+def write_requests(bootstrap: Stack, env: str) -> list[Request]:
+    """Representative writes a plan must never make, each one the apply role may make (the last
+    test of this section), in the environment's region and with the environment's names."""
+    account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+    region = {"aws:RequestedRegion": "us-west-2"}
+    prefix = f"f1-analytics-{env}"
+    boundary = bootstrap.ref("aws_iam_policy", f"{env}/boundary", "arn")
+    return [
+        Request(
+            "iam:CreateRole",
+            f"arn:aws:iam::{account}:role/{prefix}-x",
+            context={"iam:PermissionsBoundary": boundary},
+        ),
+        Request("ec2:DeleteVpc", f"arn:aws:ec2:us-west-2:{account}:vpc/vpc-0123456789abcdef0", context=region),
+        Request("rds:DeleteDBInstance", f"arn:aws:rds:us-west-2:{account}:db:{prefix}-postgres", context=region),
+        Request("kms:ScheduleKeyDeletion", f"arn:aws:kms:us-west-2:{account}:key/1234abcd", context=region),
+        Request("s3:DeleteBucket", f"arn:aws:s3:::{prefix}-models", context=region),
+        Request("eks:CreateAccessEntry", f"arn:aws:eks:us-west-2:{account}:cluster/{prefix}-eks", context=region),
+        # Any secret but the database's master secret, which the plan reads (next test).
+        Request(
+            "secretsmanager:GetSecretValue",
+            f"arn:aws:secretsmanager:us-west-2:{account}:secret:{prefix}-tfc-agent-token-AbCdEf",
+            context=region,
+        ),
+        # Decrypting with a key directly, not through Secrets Manager for the master secret.
+        Request("kms:Decrypt", f"arn:aws:kms:us-west-2:{account}:key/1234abcd", context=region),
+    ]
+
+
+def writes_allowed(documents: list[dict[str, Any]], requests: list[Request]) -> list[str]:
+    return [
+        f"{r.action} on {r.resource}: {decision.reason}"
+        for r in requests
+        if (decision := evaluate(r, documents)).allowed
+    ]
+
+
+@pytest.mark.parametrize("env", CLOUD_ENVIRONMENTS)
+def test_plan_role_cannot_create_change_or_delete_anything(bootstrap: Stack, env: str) -> None:
+    plan = bootstrap.resource("aws_iam_role_policy", f"{env}/plan_policy")
+    assert plan["role"] == bootstrap.ref("aws_iam_role", f"{env}/plan_role")
+    # The plan role's only permissions: this one inline policy, nothing attached.
+    plan_role = bootstrap.ref("aws_iam_role", f"{env}/plan_role")
+    assert [p for p in bootstrap.resources("aws_iam_role_policy").values() if p["role"] == plan_role] == [plan]
+    assert not [a for a in bootstrap.resources("aws_iam_role_policy_attachment").values() if a["role"] == plan_role]
+    allowed = writes_allowed([policy(plan)], write_requests(bootstrap, env))
+    assert not allowed, f"the plan role of {env} may write: {allowed}"
+    # And no write verb is granted by name or by wildcard, whatever the request's resource.
+    verbs = ("Create", "Delete", "Put", "Update", "Modify", "Attach", "Detach", "Schedule", "Tag", "Untag", "Set")
+    granted = [
+        a
+        for s in policy(plan)["Statement"]
+        if s["Effect"] == "Allow"
+        for a in s["Action"]
+        if a.split(":")[1].startswith(verbs) or a.split(":")[1] == "*"
+    ]
+    assert not granted
+
+
+def test_the_confinement_check_catches_a_plan_role_given_the_apply_policy(bootstrap: Stack) -> None:
+    """Every write of the list is one the apply role may make: the check above is not vacuous."""
+    for env in CLOUD_ENVIRONMENTS:
+        deploy = policy(bootstrap.resource("aws_iam_role_policy", f"{env}/policy"))
+        requests = write_requests(bootstrap, env)
+        assert len(writes_allowed([deploy], requests)) == len(requests)
+
+
+@pytest.mark.parametrize("env", CLOUD_ENVIRONMENTS)
+def test_plan_role_refreshes_every_resource_and_reads_the_one_secret_the_plan_opens(
+    stacks: dict[str, Stack], bootstrap: Stack, env: str
+) -> None:
+    document = policy(bootstrap.resource("aws_iam_role_policy", f"{env}/plan_policy"))
+    account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+    region = {"aws:RequestedRegion": "us-west-2"}
+    # Every service of the deploy role is readable (test_deploy_role_covers_every_service_the_stacks_use
+    # ties those services to the stacks' resource types).
+    read = statement(document, "ReadEnvironmentServices")
+    for service in deploy_services():
+        if service in {"iam", "budgets", "route53"}:
+            continue
+        assert any(a.startswith(f"{service}:") for a in read["Action"]), service
+    for action, resource in (
+        ("ec2:DescribeVpcs", "*"),
+        ("rds:DescribeDBInstances", f"arn:aws:rds:us-west-2:{account}:db:f1-analytics-{env}-postgres"),
+        ("eks:DescribeCluster", f"arn:aws:eks:us-west-2:{account}:cluster/f1-analytics-{env}-eks"),
+        ("kms:DescribeKey", f"arn:aws:kms:us-west-2:{account}:key/1234abcd"),
+        ("s3:GetBucketPolicy", f"arn:aws:s3:::f1-analytics-{env}-models"),
+        ("secretsmanager:DescribeSecret", f"arn:aws:secretsmanager:us-west-2:{account}:secret:any-AbCdEf"),
+    ):
+        decision = evaluate(Request(action, resource, context=region), [document])
+        assert decision.allowed, (action, decision.reason)
+    assert evaluate(Request("iam:GetRole", f"arn:aws:iam::{account}:role/x"), [document]).allowed
+    assert not evaluate(
+        Request("s3:GetObject", f"arn:aws:s3:::f1-analytics-{env}-models/m", context=region), [document]
+    ).allowed
+    # The database module's ephemeral read of its master secret is opened in the plan too.
+    assert "ephemeral" in stacks[env].doc
+    assert "database_master_secret" in stacks[env].doc["ephemeral"]["aws_secretsmanager_secret_version"]
+    master = f"arn:aws:secretsmanager:us-west-2:{account}:secret:f1-analytics-{env}-postgres-master-20250101AbCdEf"
+    assert evaluate(Request("secretsmanager:GetSecretValue", master, context=region), [document]).allowed
+    decrypt = Request(
+        "kms:Decrypt",
+        f"arn:aws:kms:us-west-2:{account}:key/1234abcd",
+        context={
+            **region,
+            "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com",
+            "kms:EncryptionContext:SecretARN": master,
+        },
+    )
+    assert evaluate(decrypt, [document]).allowed
+    other = {**decrypt.context, "kms:EncryptionContext:SecretARN": master.replace("postgres-master", "tfc-agent")}
+    assert not evaluate(Request(decrypt.action, decrypt.resource, context=other), [document]).allowed

@@ -33,6 +33,8 @@ UNSCOPABLE_ACTIONS = {
 SERVICE_WIDE_GRANTS = {
     "EnvironmentServices": "the Terraform Cloud deploy role creates, changes and deletes every kind of "
     "resource its stack declares",
+    "ReadEnvironmentServices": "the Terraform Cloud plan role refreshes every kind of resource its stack "
+    "declares: Describe*, Get* and List* of those services, no write",
     "WorkloadServices": "the permissions boundary is a ceiling for every role of the stack, not a grant",
 }
 # Policies kept exactly as their project publishes them (f1_infra/policies): a trimmed copy would

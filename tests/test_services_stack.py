@@ -210,7 +210,8 @@ def test_partition_of_a_published_policy() -> None:
 def test_the_agent_exists_exactly_for_terraform_cloud_environments(stack: Stack, config: EnvironmentConfig) -> None:
     assert has_agent(config) is config.backend.is_cloud
     assert (stack.count("aws_ecs_service", "terraform_agent/") == 1) is has_agent(config)
-    assert (stack.count("aws_eks_access_entry", "terraform_agent/") == 1) is has_agent(config)
+    # The services workspace's apply role and its plan role.
+    assert (stack.count("aws_eks_access_entry", "terraform_agent/") == 2) is has_agent(config)
 
 
 @pytest.mark.parametrize("env", CLOUD)
@@ -279,6 +280,13 @@ def test_services_role_is_cluster_admin(stack: Stack, config: EnvironmentConfig)
     admin = stack.resource("aws_eks_access_policy_association", "terraform_agent/services_admin")
     assert admin["policy_arn"] == CLUSTER_ADMIN_POLICY.format(partition="aws")
     assert admin["access_scope"] == {"type": "cluster"}
+    # The plan phase's role only views the cluster (Helm's release Secrets included).
+    plan = stack.resource("aws_eks_access_entry", "terraform_agent/services_plan_access")
+    assert plan["principal_arn"] == f"arn:aws:iam::{account}:role/{services_role_name(config)}-plan"
+    view = stack.resource("aws_eks_access_policy_association", "terraform_agent/services_plan_view")
+    assert view["policy_arn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
+    plan_entry = stack.ref("aws_eks_access_entry", "terraform_agent/services_plan_access", "principal_arn")
+    assert view["principal_arn"] == plan_entry
 
 
 # ----------------------------------------------------------------------------- bootstrap
@@ -319,20 +327,23 @@ def test_services_workspace_has_a_role_of_its_own_without_permissions(stacks: di
     role = bootstrap.resource("aws_iam_role", f"{env}/services_role")
     assert role["name"] == f"f1-analytics-deploy-{env}-services"
     (trust,) = policy(role, "assume_role_policy")["Statement"]
-    assert trust["Condition"]["StringLike"] == {
-        "app.terraform.io:sub": (
-            f"organization:f1-analytics:project:f1-analytics:workspace:f1-analytics-{env}-services:run_phase:*"
-        )
-    }
-    role_ref = bootstrap.ref("aws_iam_role", f"{env}/services_role")
-    assert not [p for p in bootstrap.resources("aws_iam_role_policy").values() if p["role"] == role_ref]
+    subject = f"organization:f1-analytics:project:f1-analytics:workspace:f1-analytics-{env}-services:run_phase:"
+    assert trust["Condition"]["StringLike"] == {"app.terraform.io:sub": f"{subject}apply"}
+    plan_role = bootstrap.resource("aws_iam_role", f"{env}/services_plan_role")
+    assert plan_role["name"] == f"f1-analytics-deploy-{env}-services-plan"
+    (plan_trust,) = policy(plan_role, "assume_role_policy")["Statement"]
+    assert plan_trust["Condition"]["StringLike"] == {"app.terraform.io:sub": f"{subject}plan"}
+    for role_id in ("services_role", "services_plan_role"):
+        role_ref = bootstrap.ref("aws_iam_role", f"{env}/{role_id}")
+        assert not [p for p in bootstrap.resources("aws_iam_role_policy").values() if p["role"] == role_ref]
     services = bootstrap.ref("tfe_workspace", f"{env}/services_workspace")
     variables = {
         v["key"]: v["value"] for v in bootstrap.resources("tfe_variable").values() if v["workspace_id"] == services
     }
     assert variables == {
         "TFC_AWS_PROVIDER_AUTH": "true",
-        "TFC_AWS_RUN_ROLE_ARN": bootstrap.ref("aws_iam_role", f"{env}/services_role", "arn"),
+        "TFC_AWS_APPLY_ROLE_ARN": bootstrap.ref("aws_iam_role", f"{env}/services_role", "arn"),
+        "TFC_AWS_PLAN_ROLE_ARN": bootstrap.ref("aws_iam_role", f"{env}/services_plan_role", "arn"),
     }
 
 

@@ -55,6 +55,8 @@ from f1_infra.settings.workloads import CLUSTER_AUTOSCALER, EBS_CSI, VPC_CNI
 
 ANYWHERE = "0.0.0.0/0"
 CLUSTER_ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+# Lists and reads every Kubernetes resource, Secrets included; changes none.
+CLUSTER_VIEW_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
 # Namespace-scoped access entries: https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html
 NAMESPACE_POLICIES = {
     "view": "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",

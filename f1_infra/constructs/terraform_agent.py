@@ -30,12 +30,12 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from f1_infra.constructs.cluster import CLUSTER_ADMIN_POLICY
+from f1_infra.constructs.cluster import CLUSTER_ADMIN_POLICY, CLUSTER_VIEW_POLICY
 from f1_infra.constructs.network import Network
 from f1_infra.iam import policy_document, service_trust_policy, statement
 from f1_infra.settings.backend import CloudBackend
 from f1_infra.settings.environment import EnvironmentConfig
-from f1_infra.terraform_cloud import agent_token_secret_name, services_role_arn
+from f1_infra.terraform_cloud import agent_token_secret_name, services_plan_role_arn, services_role_arn
 
 IMAGE = "hashicorp/tfc-agent"
 CONTAINER = "tfc-agent"
@@ -220,6 +220,24 @@ class TerraformAgent(Construct):
             cluster_name=cluster_name,
             principal_arn=entry.principal_arn,
             policy_arn=CLUSTER_ADMIN_POLICY.format(partition=partition),
+            access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
+        )
+        # The plan phase of its runs assumes the workspace's plan role: it reads the releases (Helm
+        # keeps them in Kubernetes Secrets, which AmazonEKSAdminViewPolicy reads and
+        # AmazonEKSViewPolicy does not) and changes nothing in the cluster.
+        plan_entry = EksAccessEntry(
+            self,
+            "services_plan_access",
+            cluster_name=cluster_name,
+            principal_arn=services_plan_role_arn(config, account_id),
+            type="STANDARD",
+        )
+        EksAccessPolicyAssociation(
+            self,
+            "services_plan_view",
+            cluster_name=cluster_name,
+            principal_arn=plan_entry.principal_arn,
+            policy_arn=CLUSTER_VIEW_POLICY.format(partition=partition),
             access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
         )
 

@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from f1_infra.problems import pointer
 from f1_infra.settings.cluster import OPERATOR_PATTERN_EXAMPLE, ClusterConfig, NodeGroupConfig
 from f1_infra.settings.environment import EnvironmentConfig
-from f1_infra.terraform_cloud import deploy_role_name, services_role_name
+from f1_infra.terraform_cloud import deploy_role_name, plan_role_name, services_role_name
 
 
 @dataclass(frozen=True)
@@ -419,6 +419,12 @@ def _duplicate_entry(config: EnvironmentConfig, where: str, arn: str) -> Iterato
             where,
             f"{arn!r} is the role of the cluster services workspace, which the stack gives an access entry of its "
             "own (constructs/terraform_agent.py); remove it",
+        )
+    elif config.backend.type == "cloud" and role == f"role/{plan_role_name(services_role_name(config))}":
+        yield (
+            where,
+            f"{arn!r} is the plan role of the cluster services workspace, which the stack gives a read-only access "
+            "entry of its own (constructs/terraform_agent.py); remove it",
         )
 
 
