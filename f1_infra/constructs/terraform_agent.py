@@ -210,37 +210,38 @@ class TerraformAgent(Construct):
 
         # The services workspace's role (bootstrap stack) installs charts: CRDs, cluster roles and
         # webhooks need cluster-admin.
-        principal_arn = services_role_arn(config, account_id)
-        entry = EksAccessEntry(
-            self, "services_access", cluster_name=cluster_name, principal_arn=principal_arn, type="STANDARD"
-        )
-        EksAccessPolicyAssociation(
-            self,
+        self._cluster_access(
+            "services_access",
             "services_admin",
-            cluster_name=cluster_name,
-            principal_arn=entry.principal_arn,
-            policy_arn=CLUSTER_ADMIN_POLICY.format(partition=partition),
-            access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
+            cluster_name,
+            services_role_arn(config, account_id),
+            CLUSTER_ADMIN_POLICY.format(partition=partition),
         )
         # The plan phase of its runs assumes the workspace's plan role: it reads the releases (Helm
         # keeps them in Kubernetes Secrets, which AmazonEKSAdminViewPolicy reads and
         # AmazonEKSViewPolicy does not) and changes nothing in the cluster.
-        plan_entry = EksAccessEntry(
-            self,
+        self._cluster_access(
             "services_plan_access",
-            cluster_name=cluster_name,
-            principal_arn=services_plan_role_arn(config, account_id),
-            type="STANDARD",
-        )
-        EksAccessPolicyAssociation(
-            self,
             "services_plan_view",
-            cluster_name=cluster_name,
-            principal_arn=plan_entry.principal_arn,
-            policy_arn=CLUSTER_VIEW_POLICY.format(partition=partition),
-            access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
+            cluster_name,
+            services_plan_role_arn(config, account_id),
+            CLUSTER_VIEW_POLICY.format(partition=partition),
         )
 
         self.security_group_id: str = security_group.id
         self.log_group_name: str = log_group.name
         self.service_name: str = service.name
+
+    def _cluster_access(
+        self, entry_id: str, policy_id: str, cluster_name: str, principal_arn: str, policy_arn: str
+    ) -> None:
+        """An access entry for a principal, with one access policy on the whole cluster."""
+        entry = EksAccessEntry(self, entry_id, cluster_name=cluster_name, principal_arn=principal_arn, type="STANDARD")
+        EksAccessPolicyAssociation(
+            self,
+            policy_id,
+            cluster_name=cluster_name,
+            principal_arn=entry.principal_arn,
+            policy_arn=policy_arn,
+            access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
+        )

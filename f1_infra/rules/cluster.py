@@ -402,30 +402,34 @@ def _duplicate_entry(config: EnvironmentConfig, where: str, arn: str) -> Iterato
     role = arn.rsplit(":", 1)[-1]
     if role == f"role/{config.name_prefix}-eks-node":
         yield where, f"{arn!r} is the node role, which EKS gives an access entry of its own; remove it"
-    elif config.cluster.operator_role and role == f"role/{operator_role_name(config)}":
-        yield (
-            where,
-            f"{arn!r} is the cluster operator role, which gets cluster-admin through an access entry of its own "
-            "(cluster/operator_role); remove it",
-        )
-    elif config.backend.type == "cloud" and role == f"role/{deploy_role_name(config)}":
-        yield (
-            where,
-            f"{arn!r} is the Terraform Cloud deploy role, which creates the cluster and so already gets "
-            "cluster-admin access (bootstrap_cluster_creator_admin_permissions); remove it",
-        )
-    elif config.backend.type == "cloud" and role == f"role/{services_role_name(config)}":
-        yield (
-            where,
-            f"{arn!r} is the role of the cluster services workspace, which the stack gives an access entry of its "
-            "own (constructs/terraform_agent.py); remove it",
-        )
-    elif config.backend.type == "cloud" and role == f"role/{plan_role_name(services_role_name(config))}":
-        yield (
-            where,
-            f"{arn!r} is the plan role of the cluster services workspace, which the stack gives a read-only access "
-            "entry of its own (constructs/terraform_agent.py); remove it",
-        )
+        return
+    cloud = config.backend.type == "cloud"
+    # Roles the stacks give an access entry of their own, and why.
+    own_entries = {
+        operator_role_name(config): (
+            bool(config.cluster.operator_role),
+            "the cluster operator role, which gets cluster-admin through an access entry of its own "
+            "(cluster/operator_role)",
+        ),
+        deploy_role_name(config): (
+            cloud,
+            "the Terraform Cloud deploy role, which creates the cluster and so already gets cluster-admin access "
+            "(bootstrap_cluster_creator_admin_permissions)",
+        ),
+        services_role_name(config): (
+            cloud,
+            "the role of the cluster services workspace, which the stack gives an access entry of its own "
+            "(constructs/terraform_agent.py)",
+        ),
+        plan_role_name(services_role_name(config)): (
+            cloud,
+            "the plan role of the cluster services workspace, which the stack gives a read-only access entry of "
+            "its own (constructs/terraform_agent.py)",
+        ),
+    }
+    applies, what = own_entries.get(role.removeprefix("role/"), (False, ""))
+    if applies:
+        yield where, f"{arn!r} is {what}; remove it"
 
 
 def _node_group(config: EnvironmentConfig, name: str, group: NodeGroupConfig) -> Iterator[tuple[str, str]]:
