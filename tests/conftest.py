@@ -2,7 +2,7 @@
 
 The processes some tests wait for (checkov, `main.py` runs) start as early as they can and run
 on the second core while the in-process tests use the first; the tests waiting for them run last.
-The `main.py` runs of a whole-suite run start before this process imports the provider.
+The first `main.py` run of a whole-suite run starts before this process imports the provider.
 """
 
 import gc
@@ -37,15 +37,14 @@ USED_FIXTURES: set[str] = set()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Starts the `main.py` runs when a whole folder of tests runs, then imports the app.
+    """Starts the first `main.py` run when a whole folder of tests runs, then imports the app.
 
-    The runs take a core for as long as the provider import takes in this process, so they start
-    first. A narrower selection (a file, a test, `-k`) starts only the runs it uses, once
-    collection is done.
+    The run uses the second core while this process imports the provider, so it starts first; one
+    run, not both, so that this process keeps a core to itself during the import. The other, and
+    the runs of a narrower selection (a file, a test, `-k`), start once collection is done.
     """
     if not config.option.keyword and all(Path(arg.split("::")[0]).is_dir() for arg in config.args):
-        for name in MainRuns.NAMES:
-            MAIN_RUNS.get(name).start()
+        MAIN_RUNS.get(MainRuns.NAMES[0]).start()
     # Before any test module imports cdktf or a provider, as main.py does: the provider submodules
     # load on demand, and the objects of the import stay out of every later garbage collection.
     with collector_paused():
