@@ -164,7 +164,8 @@ def internet_to_pods(world: World) -> list[str]:
         problems.append("port 80 does not redirect to HTTPS")
     forwarded = {listeners[443]["default_action"][0]["target_group_arn"]} if 443 in listeners else set()
     forwarded |= {r["action"][0]["target_group_arn"] for r in stack.resources("aws_lb_listener_rule").values()}
-    nodes = groups_of(stack, "aws_eks_node_group", next(iter(world.config.cluster.node_groups)).join(["cluster/", ""]))
+    first_group = next(iter(world.config.cluster.node_groups))
+    nodes = groups_of(stack, "aws_eks_node_group", f"cluster/{first_group}")
     for key in ("api", "frontend"):
         path = f"monitoring/{key}_target_group"
         group = stack.resource("aws_lb_target_group", path)

@@ -8,6 +8,7 @@ import pytest
 
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.journeys.journeys import ACCOUNT, JOURNEYS, World, _allowed, _denied, _object, _workload, enablers, walk
+from tests.journeys.policy import Request, evaluate
 from tests.synth import Stack
 
 
@@ -38,13 +39,31 @@ def test_a_second_role_on_a_service_account_breaks_the_one_role_journey(world: W
     assert any("both trust" in line for line in walk(JOURNEYS["service_account_roles"], twice))
 
 
-def test_an_undeclared_service_account_is_trusted_by_no_role(world: World) -> None:
-    for role in world.stack.resources("aws_iam_role").values():
-        text = role["assume_role_policy"]
-        assert "f1-analytics:intruder" not in text
-        for statement in json.loads(text)["Statement"]:
-            if "Federated" in statement.get("Principal", {}):
-                assert "StringEquals" in statement["Condition"], "a wildcard trust would admit any service account"
+def _web_identity(role: dict, subject: str) -> bool:
+    """Whether a cluster token for `subject` may assume a role, by the role's trust policy."""
+    trust = json.loads(role["assume_role_policy"])
+    federated = [s for s in trust["Statement"] if "Federated" in s.get("Principal", {})]
+    if not federated:
+        return False
+    (issuer_key,) = [k for k in federated[0]["Condition"]["StringEquals"] if k.endswith(":sub")]
+    issuer = issuer_key.removesuffix(":sub")
+    request = Request(
+        "sts:AssumeRoleWithWebIdentity",
+        "*",
+        principal={"Federated": federated[0]["Principal"]["Federated"]},
+        context={f"{issuer}:sub": subject, f"{issuer}:aud": "sts.amazonaws.com"},
+    )
+    return evaluate(request, resource_policy=trust, resource_policy_required=True).allowed
+
+
+def test_an_undeclared_service_account_gets_no_role(world: World) -> None:
+    """A pod with a service account nobody declared can assume no role; the api's can assume its own."""
+    roles = world.stack.resources("aws_iam_role")
+    api = world.stack.resource("aws_iam_role", _workload("api"))
+    assert _web_identity(api, "system:serviceaccount:f1-analytics:api")
+    for name, role in roles.items():
+        assert not _web_identity(role, "system:serviceaccount:f1-analytics:intruder"), name
+        assert not _web_identity(role, "system:serviceaccount:default:api"), name
 
 
 def test_the_api_cannot_write_models_or_read_backups(world: World) -> None:
