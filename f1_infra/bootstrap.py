@@ -9,15 +9,16 @@ Terraform version. Its own state is local (it creates the workspaces the other s
 import re
 from collections.abc import Sequence
 
-from cdktf import TerraformStack
+from cdktf import TerraformProvider, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_iam_session_context import DataAwsIamSessionContext
 from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnectProvider
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
 from cdktf_cdktf_provider_tfe.agent_pool import AgentPool
@@ -32,7 +33,7 @@ from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
 from f1_infra.boundary import boundary_name, boundary_path
-from f1_infra.constructs.encryption import account_administration
+from f1_infra.constructs.encryption import account_administration, environment_key_use
 from f1_infra.iam import policy_document, statement
 from f1_infra.rules.database import identifier as database_identifier
 from f1_infra.settings.backend import SERVICES_SUFFIX, CloudBackend, LocalBackend
@@ -330,7 +331,7 @@ def deploy_policy(config: EnvironmentConfig, account_id: str, boundary_arn: str)
     iam = f"arn:{config.partition}:iam::{account_id}"
     prefix = config.name_prefix
     roles = f"{iam}:role/{prefix}-*"
-    regional = [s for s in deploy_services() if s not in GLOBAL_SERVICES]
+    regional = [s for s in deploy_services() if s not in GLOBAL_SERVICES and s != "s3"]
     forbidden = [f"arn:{config.partition}:iam::aws:policy/{name}" for name in FORBIDDEN_MANAGED_POLICIES]
     zone = config.monitoring.alb.certificate.hosted_zone_id
     dns = (
@@ -346,6 +347,12 @@ def deploy_policy(config: EnvironmentConfig, account_id: str, boundary_arn: str)
             "EnvironmentServices",
             [f"{service}:*" for service in regional],
             ["*"],
+            conditions={"StringEquals": {"aws:RequestedRegion": deploy_regions(config)}},
+        ),
+        statement(
+            "EnvironmentBuckets",
+            ["s3:*"],
+            [f"arn:{config.partition}:s3:::{prefix}-*", f"arn:{config.partition}:s3:::{prefix}-*/*"],
             conditions={"StringEquals": {"aws:RequestedRegion": deploy_regions(config)}},
         ),
         statement(
@@ -404,7 +411,61 @@ def deploy_policy(config: EnvironmentConfig, account_id: str, boundary_arn: str)
         ),
         statement("KeepRoleBoundaries", ["iam:DeleteRolePermissionsBoundary"], ["*"], effect="Deny"),
         statement("KeepTheBoundary", BOUNDARY_POLICY_CHANGES, [boundary_arn], effect="Deny"),
+        *confinement(config),
     )
+
+
+# The tag every resource of an environment carries (provider default_tags, f1_infra/stack.py): runs
+# of one environment may not act on a resource tagged for another, nor create or tag one for it.
+ENVIRONMENT_TAG = "Environment"
+# Creates of the resources that hold or guard data must carry the environment's tag: the AWS
+# provider sends the default tags with each of these create calls, and each action takes
+# aws:RequestTag in its request. Not every create does (ec2:CreateRoute, logs:CreateLogStream,
+# kms:CreateGrant take no tags), so the requirement cannot cover every create.
+TAGGED_CREATES = (
+    "ec2:CreateVpc",
+    "eks:CreateCluster",
+    "eks:CreateNodegroup",
+    "elasticache:CreateReplicationGroup",
+    "kms:CreateKey",
+    "rds:CreateDBInstance",
+    "rds:CreateDBInstanceReadReplica",
+    "rds:CreateDBProxy",
+    "secretsmanager:CreateSecret",
+)
+
+
+def confinement(config: EnvironmentConfig) -> list[dict[str, object]]:
+    """Deny statements that keep a workspace's runs to its own environment when environments share
+    an account (and change nothing when they do not): nothing on a resource whose Environment tag
+    names another environment, no create or tag naming another one, and the stateful creates only
+    with the environment's own tag. S3 buckets take no aws:ResourceTag condition; the deploy policy
+    scopes them by name instead (EnvironmentBuckets)."""
+    resource_tag, request_tag = f"aws:ResourceTag/{ENVIRONMENT_TAG}", f"aws:RequestTag/{ENVIRONMENT_TAG}"
+    return [
+        statement(
+            "OnlyThisEnvironmentsResources",
+            ["*"],
+            ["*"],
+            # A negated operator holds when the key is missing: Null limits the Deny to tagged resources.
+            conditions={"StringNotEquals": {resource_tag: config.name}, "Null": {resource_tag: "false"}},
+            effect="Deny",
+        ),
+        statement(
+            "CreateOnlyForThisEnvironment",
+            ["*"],
+            ["*"],
+            conditions={"StringNotEquals": {request_tag: config.name}, "Null": {request_tag: "false"}},
+            effect="Deny",
+        ),
+        statement(
+            "TagStatefulCreates",
+            TAGGED_CREATES,
+            ["*"],
+            conditions={"StringNotEquals": {request_tag: config.name}},
+            effect="Deny",
+        ),
+    ]
 
 
 # What a plan reads of each service, beyond Describe*, Get* and List*: Secrets Manager's Get*
@@ -441,7 +502,7 @@ def plan_policy(config: EnvironmentConfig, account_id: str) -> str:
     evaluates it), so the plan reads that one secret, and decrypts it only through Secrets Manager
     and only for that secret (encryption context SecretARN)."""
     prefix = config.name_prefix
-    regional = [s for s in deploy_services() if s not in GLOBAL_SERVICES]
+    regional = [s for s in deploy_services() if s not in GLOBAL_SERVICES and s != "s3"]
     zone = config.monitoring.alb.certificate.hosted_zone_id
     master_secret = master_secret_pattern(config, account_id)
     dns = (
@@ -461,6 +522,12 @@ def plan_policy(config: EnvironmentConfig, account_id: str) -> str:
             "ReadEnvironmentServices",
             [action for service in regional for action in read_actions(service)],
             ["*"],
+            conditions={"StringEquals": {"aws:RequestedRegion": deploy_regions(config)}},
+        ),
+        statement(
+            "ReadEnvironmentBuckets",
+            read_actions("s3"),
+            [f"arn:{config.partition}:s3:::{prefix}-*"],
             conditions={"StringEquals": {"aws:RequestedRegion": deploy_regions(config)}},
         ),
         statement(
@@ -486,6 +553,7 @@ def plan_policy(config: EnvironmentConfig, account_id: str) -> str:
         ),
         # s3:Get* reads bucket configuration; the objects are data no refresh reads.
         statement("NoObjectReads", ["s3:GetObject*"], ["*"], effect="Deny"),
+        confinement(config)[0],
     )
 
 
@@ -518,15 +586,21 @@ class CloudWorkspace(Construct):
         *,
         config: EnvironmentConfig,
         oidc_provider_arn: str,
-        account_id: str,
         project_id: str | None,
         provider: TfeProvider,
+        aws: TerraformProvider | None,
+        bootstrap_principal_arn: str,
     ) -> None:
         super().__init__(scope, id)
         backend = config.backend
         assert isinstance(backend, CloudBackend)
+        assert config.account_id is not None
+        account_id = config.account_id
         self._config, self._provider, self._oidc_provider_arn = config, provider, oidc_provider_arn
         self._project_id = project_id
+        # The environment's account (None: the bootstrap's own credentials), and its tag on what is
+        # made there, so that the environment's runs may use it and no other environment's may.
+        self._aws, self._tags = aws, {ENVIRONMENT_TAG: config.name}
         workspace = self._workspace(
             "workspace", backend, f"the {config.name} stack, deployed with `cdktf deploy {config.name}`"
         )
@@ -586,16 +660,25 @@ class CloudWorkspace(Construct):
         boundary = IamPolicy(
             self,
             "boundary",
+            provider=aws,
+            tags=self._tags,
             name=boundary_name(config),
             path=boundary_path(config),
             description=f"Permissions boundary of every role of the {config.name} stack",
             policy=boundary_policy(config, account_id),
         )
         IamRolePolicy(
-            self, "policy", role=role.id, name="deploy", policy=deploy_policy(config, account_id, boundary.arn)
+            self,
+            "policy",
+            provider=aws,
+            role=role.id,
+            name="deploy",
+            policy=deploy_policy(config, account_id, boundary.arn),
         )
-        IamRolePolicy(self, "plan_policy", role=plan_role.id, name="plan", policy=plan_policy(config, account_id))
-        secret_arn = self._agent_token(pool.id, backend, account_id)
+        IamRolePolicy(
+            self, "plan_policy", provider=aws, role=plan_role.id, name="plan", policy=plan_policy(config, account_id)
+        )
+        secret_arn = self._agent_token(pool.id, backend, account_id, bootstrap_principal_arn)
 
         self.workspace_id: str = workspace.id
         self.role_arn: str = role.arn
@@ -668,18 +751,22 @@ class CloudWorkspace(Construct):
         return IamRole(
             self,
             id,
+            provider=self._aws,
+            tags=self._tags,
             name=name,
             description=f"Terraform Cloud runs of workspace {backend.workspace}, {phase} phase",
             assume_role_policy=trust,
         )
 
-    def _agent_token(self, pool_id: str, backend: CloudBackend, account_id: str) -> str:
+    def _agent_token(self, pool_id: str, backend: CloudBackend, account_id: str, writer_arn: str) -> str:
         """The agent pool's token, and the secret the agent's task reads it from (in the
         environment's region). The tfe provider's ephemeral `tfe_agent_token` does nothing since
         provider 0.66 (deprecated in favour of the managed resource), so the token is a managed
         resource: it is in this stack's state, and written to the secret through a write-only
         argument, so no second copy lands in the state. Raising `backend.agent.token_version`
-        replaces the token (its description carries the version) and rewrites the secret."""
+        replaces the token (its description carries the version) and rewrites the secret. The key
+        serves the environment's roles (the agent's) and the bootstrap stack's own principal, which
+        writes the secret."""
         config, version = self._config, backend.agent.token_version
         token = AgentToken(
             self,
@@ -691,15 +778,21 @@ class CloudWorkspace(Construct):
         key = KmsKey(
             self,
             "agent_token_key",
+            provider=self._aws,
+            tags=self._tags,
             region=config.region,
             description=f"Encrypts the Terraform Cloud agent token of {config.name_prefix}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=policy_document(account_administration(config.partition, account_id)),
+            policy=policy_document(
+                account_administration(config.partition, account_id),
+                environment_key_use(config, account_id, writer_arn),
+            ),
         )
         KmsAlias(
             self,
             "agent_token_key_alias",
+            provider=self._aws,
             region=config.region,
             name=f"alias/{agent_token_secret_name(config)}",
             target_key_id=key.key_id,
@@ -707,6 +800,8 @@ class CloudWorkspace(Construct):
         secret = SecretsmanagerSecret(
             self,
             "agent_token_secret",
+            provider=self._aws,
+            tags=self._tags,
             region=config.region,
             # A fixed name: the environment stack looks the secret up by it.
             name=agent_token_secret_name(config),
@@ -717,6 +812,7 @@ class CloudWorkspace(Construct):
         SecretsmanagerSecretVersion(
             self,
             "agent_token_value",
+            provider=self._aws,
             region=config.region,
             secret_id=secret.id,
             secret_string_wo=token.token,
@@ -728,8 +824,13 @@ class CloudWorkspace(Construct):
 class BootstrapStack(TerraformStack):
     """Workspaces and dynamic credentials for every environment whose backend is Terraform Cloud.
 
-    All cloud environments are assumed to live in one AWS account (the credentials this stack is
-    deployed with); the provider's region is the first such environment's, IAM being global.
+    Each environment's roles, boundary and agent token are made in its own account (`account_id`),
+    with one Terraform Cloud OIDC provider per account and host. The stack reaches an account with
+    its own credentials, or, when the environment files name a `backend.bootstrap_role`, through
+    a provider that assumes that role there: one apply sets up every account and the workspaces
+    that point at them (docs/decisions.md). IAM being global, the providers' region is the first
+    cloud environment's.
+
     Attributes: ``workspaces`` (environment name -> CloudWorkspace).
     """
 
@@ -739,28 +840,58 @@ class BootstrapStack(TerraformStack):
         if not clouds:
             raise ValueError("the bootstrap stack needs at least one environment with a cloud backend")
         first = clouds[0]
-        AwsProvider(
-            self,
-            "aws",
-            region=first.region,
-            default_tags=[
-                AwsProviderDefaultTags(tags={"Project": first.project, "Environment": id, "ManagedBy": "cdktf"})
-            ],
-        )
+        tags = [AwsProviderDefaultTags(tags={"Project": first.project, "Environment": id, "ManagedBy": "cdktf"})]
+        # The first file of each account says how to reach it (the loader checks that the others agree).
+        accounts: dict[str, EnvironmentConfig] = {}
+        for config in clouds:
+            assert config.account_id is not None
+            accounts.setdefault(config.account_id, config)
+        own = [account for account, config in accounts.items() if config.backend.bootstrap_role is None]
+        AwsProvider(self, "aws", region=first.region, allowed_account_ids=own or None, default_tags=tags)
         state_backend(self, id, LocalBackend())
-        account_id = DataAwsCallerIdentity(self, "caller").account_id
+        # Whoever runs the stack writes the agent tokens of the accounts it reaches itself; for a
+        # role session, that is the role.
+        own_principal = (
+            DataAwsIamSessionContext(self, "caller_role", arn=DataAwsCallerIdentity(self, "caller").arn).issuer_arn
+            if own
+            else ""
+        )
+        reach: dict[str, tuple[AwsProvider | None, str]] = {}
+        for account, config in accounts.items():
+            role = config.backend.bootstrap_role
+            if role is None:
+                reach[account] = (None, own_principal)
+                continue
+            role_arn = f"arn:{config.partition}:iam::{account}:role/{role}"
+            provider = AwsProvider(
+                self,
+                f"aws_{account}",
+                alias=f"account_{account}",
+                region=first.region,
+                allowed_account_ids=[account],
+                assume_role=[AwsProviderAssumeRole(role_arn=role_arn, session_name=f"{first.project}-bootstrap")],
+                default_tags=tags,
+            )
+            reach[account] = (provider, role_arn)
 
         hosts = sorted({c.backend.hostname for c in clouds if c.backend.hostname})
         providers: dict[str, TfeProvider] = {}
-        oidc: dict[str, str] = {}
         for host in hosts:
             # One provider per Terraform Cloud host; aliases only when there are several.
             alias = _slug(host) if len(hosts) > 1 else None
             providers[host] = TfeProvider(self, f"tfe_{_slug(host)}" if alias else "tfe", hostname=host, alias=alias)
-            oidc[host] = IamOpenidConnectProvider(
-                self, f"oidc_{_slug(host)}", url=f"https://{host}", client_id_list=[WORKLOAD_AUDIENCE]
+        oidc: dict[tuple[str, str], str] = {}
+        for account, host in sorted({(c.account_id or "", c.backend.hostname or "") for c in clouds}):
+            provider = reach[account][0]
+            # The provider of the account the stack's own credentials reach keeps the id it had
+            # when every environment lived there.
+            oidc[account, host] = IamOpenidConnectProvider(
+                self,
+                f"oidc_{_slug(host)}" if provider is None else f"oidc_{_slug(host)}_{account}",
+                provider=provider,
+                url=f"https://{host}",
+                client_id_list=[WORKLOAD_AUDIENCE],
             ).arn
-
         projects: dict[tuple[str, str, str], str] = {}
         for config in clouds:
             backend = config.backend
@@ -781,12 +912,14 @@ class BootstrapStack(TerraformStack):
             backend = config.backend
             host = backend.hostname or ""
             project_key = (host, backend.organization or "", backend.project or "")
+            aws, principal = reach[config.account_id or ""]
             self.workspaces[config.name] = CloudWorkspace(
                 self,
                 config.name,
                 config=config,
-                oidc_provider_arn=oidc[host],
-                account_id=account_id,
+                oidc_provider_arn=oidc[config.account_id or "", host],
                 project_id=projects.get(project_key),
                 provider=providers[host],
+                aws=aws,
+                bootstrap_principal_arn=principal,
             )

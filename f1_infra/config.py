@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from f1_infra.problems import ConfigError, Problem, pointer
-from f1_infra.rules import check, warn
+from f1_infra.rules import accounts, check, warn
 from f1_infra.settings import environment
 from f1_infra.settings import schema as settings_schema
 from f1_infra.settings.environment import EnvironmentConfig
@@ -290,6 +290,7 @@ def load_files(files: Iterable[Path]) -> list[EnvironmentConfig]:
         except ConfigError as exc:
             problems.extend(exc.problems)
     problems.extend(_shared_state_problems(configs))
+    problems.extend(accounts.check_together(configs))
     if problems:
         raise ConfigError(problems)
     return configs

@@ -72,6 +72,7 @@ class Clients:
     elasticache: BaseClient
     acm: BaseClient
     quotas: BaseClient
+    route53: BaseClient
 
     @classmethod
     def of(cls, session: Any, region: str) -> Clients:
@@ -85,6 +86,7 @@ class Clients:
             elasticache=client("elasticache"),
             acm=client("acm"),
             quotas=client("service-quotas"),
+            route53=client("route53"),
         )
 
 
@@ -298,6 +300,45 @@ def check_certificate(clients: Clients, config: EnvironmentConfig) -> list[Resul
     return [Result(name, "FAIL", f"{arn} is {status}, not ISSUED: the HTTPS listener cannot use it")]
 
 
+def check_hosted_zone(clients: Clients, config: EnvironmentConfig) -> list[Result]:
+    """The zone a created certificate is validated in: it must exist, be public (ACM resolves the
+    validation records from the internet) and hold the domain."""
+    certificate = config.monitoring.alb.certificate
+    name = "Route 53 hosted zone"
+    if certificate.hosted_zone_id is None or certificate.domain is None:
+        return [Result(name, "skip", "the file creates no certificate")]
+    zone_id, domain = certificate.hosted_zone_id, certificate.domain
+    try:
+        zone = clients.route53.get_hosted_zone(Id=zone_id)["HostedZone"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NoSuchHostedZone":
+            raise
+        return [Result(name, "FAIL", f"{zone_id} does not exist in this account")]
+    zone_name = zone["Name"].rstrip(".")
+    if zone.get("Config", {}).get("PrivateZone"):
+        return [Result(name, "FAIL", f"{zone_id} ({zone_name}) is private; DNS validation needs a public zone")]
+    if domain != zone_name and not domain.endswith(f".{zone_name}"):
+        return [Result(name, "FAIL", f"{zone_id} is {zone_name}, which does not hold {domain}")]
+    return [Result(name, "ok", f"{zone_id} ({zone_name}) holds {domain}")]
+
+
+def check_account(account_id: str, config: EnvironmentConfig) -> list[Result]:
+    name = "AWS account"
+    if config.account_id is None:
+        return [Result(name, "skip", "the file names no account_id")]
+    if account_id != config.account_id:
+        return [
+            Result(
+                name,
+                "FAIL",
+                f"the credentials are in {account_id}, the file's account_id is {config.account_id}: log in to "
+                f"{config.account_id} (a plan with these credentials stops at allowed_account_ids) or correct the "
+                "file",
+            )
+        ]
+    return [Result(name, "ok", f"{account_id} is the file's account_id")]
+
+
 # --------------------------------------------------------------------------- Terraform Cloud
 
 
@@ -360,6 +401,7 @@ AWS_CHECKS: tuple[tuple[str, Check], ...] = (
     ("EKS Kubernetes version", check_kubernetes_version),
     ("EKS add-ons", check_addons),
     ("ACM certificate", check_certificate),
+    ("Route 53 hosted zone", check_hosted_zone),
 )
 
 
@@ -413,7 +455,7 @@ def command(
     except (ClientError, BotoCoreError) as exc:
         print(f"preflight {config.name}: the AWS credentials do not work ({_aws_error(exc)})", file=stderr)
         return 2
-    results = run(Clients.of(session, config.region), config)
+    results = check_account(account_id, config) + run(Clients.of(session, config.region), config)
     if isinstance(config.backend, CloudBackend):
         results += check_workspace(config.backend, tfc_token(config.backend.hostname, environ), opener)
     print(f"preflight {config.name}: account {account_id}, {config.region}", file=stdout)

@@ -17,12 +17,12 @@ own; installing or upgrading these releases takes a few minutes.
 """
 
 from cdktf import Fn, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes
 from cdktf_cdktf_provider_helm.release import Release, ReleaseSet
 from constructs import Construct
 
 from f1_infra.constructs import load_balancer_controller
+from f1_infra.providers import aws_provider
 from f1_infra.settings.backend import SERVICES_SUFFIX
 from f1_infra.settings.cluster_services import ClusterAutoscalerConfig, LoadBalancerControllerConfig
 from f1_infra.settings.environment import EnvironmentConfig
@@ -101,7 +101,7 @@ class ClusterServicesStack(TerraformStack):
         super().__init__(scope, id)
         # cdktf deploys the environment first when both are deployed together (docs/operations.md).
         self.add_dependency(platform)
-        AwsProvider(self, "aws", region=config.region, default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
+        aws_provider(self, "aws", config=config)
         state_backend(self, id, config.backend.for_services())
         cluster = platform.cluster
 

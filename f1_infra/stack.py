@@ -10,7 +10,6 @@ from cdktf import (
     TerraformStack,
 )
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from constructs import Construct
 
@@ -26,6 +25,7 @@ from f1_infra.constructs.network import Network
 from f1_infra.constructs.storage import Storage
 from f1_infra.constructs.terraform_agent import TerraformAgent, has_agent
 from f1_infra.constructs.workloads import WorkloadRoles
+from f1_infra.providers import aws_provider
 from f1_infra.settings.backend import BackendConfig
 from f1_infra.settings.environment import EnvironmentConfig
 
@@ -69,7 +69,7 @@ class PlatformStack(TerraformStack):
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, id)
         self.config = config
-        AwsProvider(self, "aws", region=config.region, default_tags=[AwsProviderDefaultTags(tags=config.default_tags)])
+        aws_provider(self, "aws", config=config)
         state_backend(self, id, config.backend)
         RandomProvider(self, "random")
         account_id = DataAwsCallerIdentity(self, "caller").account_id

@@ -31,6 +31,14 @@ def services_plan_role_arn(config: EnvironmentConfig, account_id: str) -> str:
     return f"arn:{config.partition}:iam::{account_id}:role/{plan_role_name(services_role_name(config))}"
 
 
+def run_role_names(config: EnvironmentConfig) -> list[str]:
+    """The roles the environment's Terraform Cloud runs assume (none without a cloud backend)."""
+    if not config.backend.is_cloud:
+        return []
+    apply_roles = (deploy_role_name(config), services_role_name(config))
+    return [name for role in apply_roles for name in (role, plan_role_name(role))]
+
+
 def agent_pool_name(config: EnvironmentConfig) -> str:
     return f"{config.name_prefix}-services"
 

@@ -18,6 +18,15 @@ def shipped(name: str = "dev") -> dict[str, Any]:
     return json.loads((DEFAULT_ENVS_DIR / f"{name}.json").read_text())
 
 
+def for_the_cloud(data: dict[str, Any], backend: dict[str, Any]) -> dict[str, Any]:
+    """`data` with a cloud `backend` and what a cloud backend requires besides (its account and the
+    load balancer's certificate), taken from the shipped staging file."""
+    staging = shipped("staging")
+    monitoring = {**data["monitoring"], "alb": {**data["monitoring"].get("alb", {})}}
+    monitoring["alb"]["certificate"] = staging["monitoring"]["alb"]["certificate"]
+    return {**data, "backend": backend, "account_id": staging["account_id"], "monitoring": monitoring}
+
+
 def findings(
     tmp_path: Path, mutate: Mutation, env: str = "dev", *, file_name: str | None = None
 ) -> list[tuple[str, str]]:

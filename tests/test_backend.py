@@ -10,7 +10,7 @@ from cdktf import App, TerraformStack
 from f1_infra.config import DEFAULT_ENVS_DIR, load_environment, load_environments
 from f1_infra.problems import ConfigError
 from f1_infra.stack import state_backend
-from tests.envfiles import Mutation, problems, set_at, shipped
+from tests.envfiles import Mutation, for_the_cloud, problems, set_at, shipped
 from tests.synth import Stack
 
 S3 = {"type": "s3", "bucket": "f1-analytics-terraform-state", "key": "f1-analytics/qa.tfstate", "region": "us-east-1"}
@@ -65,7 +65,13 @@ def test_backend_defaults_to_local(tmp_path: Path) -> None:
 
 def cloud(**changes: Any) -> Mutation:
     backend = {"type": "cloud", "organization": "f1-analytics", "workspace": "f1-analytics-qa", **changes}
-    return set_at("backend", value={k: v for k, v in backend.items() if v is not None})
+
+    def mutate(data: dict[str, Any]) -> None:
+        cloudy = for_the_cloud(data, {k: v for k, v in backend.items() if v is not None})
+        data.clear()
+        data.update(cloudy)
+
+    return mutate
 
 
 def s3(**changes: Any) -> Mutation:
@@ -84,8 +90,8 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "key of another kind",
         cloud(bucket="state"),
         "/backend/bucket",
-        "unknown key 'bucket'; allowed keys here: agent, hostname, organization, project, terraform_version, type, "
-        "workspace",
+        "unknown key 'bucket'; allowed keys here: agent, bootstrap_role, hostname, organization, project, "
+        "terraform_version, type, workspace",
     ),
     ("local has no keys", set_at("backend", value={"type": "local", "path": "x"}), "/backend/path", "unknown key"),
     (
@@ -147,7 +153,7 @@ def test_errors_of_one_kind_do_not_leak_into_another(tmp_path: Path) -> None:
 )
 def test_two_environments_cannot_share_one_state(tmp_path: Path, backend: dict[str, Any], field: str) -> None:
     for name in ("qa", "uat"):
-        (tmp_path / f"{name}.json").write_text(json.dumps({**shipped("dev"), "backend": backend}))
+        (tmp_path / f"{name}.json").write_text(json.dumps(for_the_cloud(shipped("dev"), backend)))
     with pytest.raises(ConfigError) as caught:
         load_environments(tmp_path)
     found = sorted((Path(p.file).name, p.pointer, p.message) for p in caught.value.problems)

@@ -29,6 +29,8 @@ from tests.synth import Stack, policy, statement
 
 # The files kept in Terraform Cloud, read from the files themselves: a new one is tested too.
 CLOUD_ENVIRONMENTS = tuple(c.name for c in load_environments(DEFAULT_ENVS_DIR) if c.backend.type == "cloud")
+# Each cloud environment's own account.
+ACCOUNTS = {c.name: c.account_id for c in load_environments(DEFAULT_ENVS_DIR) if c.backend.type == "cloud"}
 
 
 @pytest.fixture
@@ -64,10 +66,20 @@ def test_workspace_runs_remotely_with_a_pinned_terraform(bootstrap: Stack, env: 
     assert settings["auto_apply"] is False
 
 
-def test_oidc_provider_trusts_terraform_cloud_for_aws_workload_identity(bootstrap: Stack) -> None:
-    (provider,) = bootstrap.resources("aws_iam_openid_connect_provider").values()
-    assert provider["url"] == "https://app.terraform.io"
-    assert provider["client_id_list"] == [WORKLOAD_AUDIENCE]
+def oidc_provider(bootstrap: Stack, env: str) -> str:
+    """The address of the Terraform Cloud OIDC provider in the environment's account."""
+    return bootstrap.address("aws_iam_openid_connect_provider", f"oidc_app_terraform_io_{ACCOUNTS[env]}")
+
+
+def test_one_oidc_provider_per_account_trusts_terraform_cloud_for_aws_workload_identity(bootstrap: Stack) -> None:
+    providers = bootstrap.resources("aws_iam_openid_connect_provider")
+    # staging and prod live in accounts of their own, each reached through its bootstrap role.
+    assert len(providers) == len(set(ACCOUNTS.values())) == 2
+    for env in CLOUD_ENVIRONMENTS:
+        provider = bootstrap.resource("aws_iam_openid_connect_provider", f"oidc_app_terraform_io_{ACCOUNTS[env]}")
+        assert provider["url"] == "https://app.terraform.io"
+        assert provider["client_id_list"] == [WORKLOAD_AUDIENCE]
+        assert provider["provider"] == f"aws.account_{ACCOUNTS[env]}"
 
 
 @pytest.mark.parametrize("env", CLOUD_ENVIRONMENTS)
@@ -78,8 +90,7 @@ def test_each_role_trusts_only_one_phase_of_its_own_workspace(
     role = bootstrap.resource("aws_iam_role", f"{env}/{role_id}")
     assert role["name"] == f"f1-analytics-deploy-{env}" + ("-plan" if phase == "plan" else "")
     (trust,) = policy(role, "assume_role_policy")["Statement"]
-    (oidc,) = bootstrap.resources("aws_iam_openid_connect_provider")
-    assert trust["Principal"] == {"Federated": "${aws_iam_openid_connect_provider." + oidc + ".arn}"}
+    assert trust["Principal"] == {"Federated": "${" + oidc_provider(bootstrap, env) + ".arn}"}
     assert trust["Action"] == ["sts:AssumeRoleWithWebIdentity"]
     assert trust["Condition"] == {
         "StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
@@ -95,11 +106,10 @@ def test_each_role_trusts_only_one_phase_of_its_own_workspace(
 @pytest.mark.parametrize("phase", ["plan", "apply"])
 def test_a_run_gets_the_role_of_its_phase_and_no_other(bootstrap: Stack, env: str, phase: str) -> None:
     """The token of a plan cannot assume the apply role, nor an apply's the plan role."""
-    (oidc,) = bootstrap.resources("aws_iam_openid_connect_provider")
     token = Request(
         "sts:AssumeRoleWithWebIdentity",
         bootstrap.ref("aws_iam_role", f"{env}/role", "arn"),
-        principal={"Federated": "${aws_iam_openid_connect_provider." + oidc + ".arn}"},
+        principal={"Federated": "${" + oidc_provider(bootstrap, env) + ".arn}"},
         context={
             "app.terraform.io:aud": "aws.workload.identity",
             "app.terraform.io:sub": (
@@ -155,7 +165,7 @@ def test_deploy_permissions_stay_in_the_environment(
     body = bootstrap.resource("aws_iam_role_policy", f"{env}/policy")
     assert body["role"] == bootstrap.ref("aws_iam_role", f"{env}/role")
     document = policy(body)
-    account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+    account = ACCOUNTS[env]
 
     services = statement(document, "EnvironmentServices")
     assert services["Condition"] == {"StringEquals": {"aws:RequestedRegion": deploy_regions(configs[env])}}
@@ -166,8 +176,9 @@ def test_deploy_permissions_stay_in_the_environment(
     budgets = statement(document, "EnvironmentBudgets")
     assert budgets["Resource"] == [f"arn:aws:budgets::{account}:budget/f1-analytics-{env}-*"]
     assert "budgets:ModifyBudget" in budgets["Action"]
-    # No shipped environment creates its certificate, so no DNS permissions at all.
-    assert not [s for s in document["Statement"] if s["Sid"].startswith("EnvironmentDns")]
+    # Its certificate is validated in its own zone, and no other.
+    zone = configs[env].monitoring.alb.certificate.hosted_zone_id
+    assert statement(document, "EnvironmentDns")["Resource"] == [f"arn:aws:route53:::hostedzone/{zone}"]
 
     iam = statement(document, "EnvironmentIam")
     assert "iam:*" not in iam["Action"]
@@ -294,7 +305,7 @@ def test_boundary_is_outside_what_the_deploy_role_may_change(bootstrap: Stack, e
         return
     body = bootstrap.resource("aws_iam_policy", f"{env}/boundary")
     assert (body["name"], body["path"]) == (f"f1-analytics-{env}-boundary", "/f1-analytics-boundaries/")
-    account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+    account = ACCOUNTS[env]
     arn = boundary_of(bootstrap, env, account)
     deploy = policy(bootstrap.resource("aws_iam_role_policy", f"{env}/policy"))
     iam_grants = [s for s in deploy["Statement"] if s["Effect"] == "Allow" and "iam:GetRole" in s["Action"]]
@@ -351,7 +362,7 @@ def test_every_grant_of_every_environment_role_is_within_the_boundary(
 def test_deploy_role_creates_and_changes_roles_only_with_the_boundary(bootstrap: Stack) -> None:
     for env in CLOUD_ENVIRONMENTS:
         deploy = policy(bootstrap.resource("aws_iam_role_policy", f"{env}/policy"))
-        account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+        account = ACCOUNTS[env]
         bounded = statement(deploy, "EnvironmentRolesWithBoundary")
         assert set(bounded["Action"]) == {
             "iam:CreateRole",
@@ -388,7 +399,7 @@ def test_pass_role_only_to_the_services_the_stacks_hand_roles_to(stacks: dict[st
     assert "s3.amazonaws.com" in trusted  # prod's replication role: the list is not one environment's
     for env in CLOUD_ENVIRONMENTS:
         deploy = policy(bootstrap.resource("aws_iam_role_policy", f"{env}/policy"))
-        account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+        account = ACCOUNTS[env]
         passing = [s for s in deploy["Statement"] if s["Effect"] == "Allow" and "iam:PassRole" in s["Action"]]
         assert [s["Sid"] for s in passing] == ["PassEnvironmentRoles"]
         (pass_role,) = passing
@@ -428,7 +439,7 @@ def test_the_operator_role_is_bounded_and_its_one_action_is_within_the_boundary(
     # The deploy role may create it: its name has the environment's prefix.
     deploy = policy(bootstrap.resource("aws_iam_role_policy", f"{stack.name}/policy"))
     (created,) = statement(deploy, "EnvironmentRolesWithBoundary")["Resource"]
-    deploy_account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+    deploy_account = ACCOUNTS[stack.name]
     assert fnmatchcase(f"arn:aws:iam::{deploy_account}:role/{role['name']}", created)
 
 
@@ -453,7 +464,7 @@ def test_only_terraform_cloud_environments_get_a_boundary(
 def write_requests(bootstrap: Stack, env: str) -> list[Request]:
     """Representative writes a plan must never make, each one the apply role may make (the last
     test of this section), in the environment's region and with the environment's names."""
-    account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+    account = ACCOUNTS[env]
     region = {"aws:RequestedRegion": "us-west-2"}
     prefix = f"f1-analytics-{env}"
     boundary = bootstrap.ref("aws_iam_policy", f"{env}/boundary", "arn")
@@ -522,7 +533,7 @@ def test_plan_role_refreshes_every_resource_and_reads_the_one_secret_the_plan_op
     stacks: dict[str, Stack], bootstrap: Stack, env: str
 ) -> None:
     document = policy(bootstrap.resource("aws_iam_role_policy", f"{env}/plan_policy"))
-    account = bootstrap.data_ref("aws_caller_identity", "caller", "account_id")
+    account = ACCOUNTS[env]
     region = {"aws:RequestedRegion": "us-west-2"}
     # Every service of the deploy role is readable (test_deploy_role_covers_every_service_the_stacks_use
     # ties those services to the stacks' resource types).
@@ -530,7 +541,9 @@ def test_plan_role_refreshes_every_resource_and_reads_the_one_secret_the_plan_op
     for service in deploy_services():
         if service in {"iam", "budgets", "route53"}:
             continue
-        assert any(a.startswith(f"{service}:") for a in read["Action"]), service
+        # Buckets are read by name: S3 has no resource-tag condition to confine them by.
+        readers = statement(document, "ReadEnvironmentBuckets") if service == "s3" else read
+        assert any(a.startswith(f"{service}:") for a in readers["Action"]), service
     for action, resource in (
         ("ec2:DescribeVpcs", "*"),
         ("rds:DescribeDBInstances", f"arn:aws:rds:us-west-2:{account}:db:f1-analytics-{env}-postgres"),

@@ -12,9 +12,8 @@ from f1_infra import diagrams
 from f1_infra.constructs.cluster import CONTROL_PLANE_PORTS
 from f1_infra.constructs.terraform_agent import has_agent
 from f1_infra.iam import account_principals_trust_policy
+from f1_infra.settings.base import PRINCIPAL_PATTERN_EXAMPLE, PRINCIPAL_PATTERN_LENGTH_MAX
 from f1_infra.settings.cluster import (
-    OPERATOR_PATTERN_EXAMPLE,
-    OPERATOR_PATTERN_LENGTH_MAX,
     OPERATOR_PATTERNS_MAX,
 )
 from f1_infra.settings.environment import EnvironmentConfig
@@ -126,7 +125,7 @@ def test_cluster_role_is_trusted_by_eks_only(stack: Stack) -> None:
 
 # The role of the PlatformAdmin permission set of IAM Identity Center, in whatever region and with
 # whatever suffix (docs/modules/cluster.md).
-PLATFORM_ADMIN = OPERATOR_PATTERN_EXAMPLE
+PLATFORM_ADMIN = PRINCIPAL_PATTERN_EXAMPLE
 
 
 def test_every_shipped_environment_has_an_operator_role_for_platform_admins(config: EnvironmentConfig) -> None:
@@ -207,7 +206,7 @@ def test_the_largest_operator_trust_fits_the_trust_policy_quota() -> None:
     """IAM's default quota for a role trust policy is 2,048 characters, white space not counted
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)."""
     prefix = "arn:aws-us-gov:iam::123456789012:role/"
-    patterns = [f"{prefix}{i}".ljust(OPERATOR_PATTERN_LENGTH_MAX, "x") for i in range(OPERATOR_PATTERNS_MAX)]
+    patterns = [f"{prefix}{i}".ljust(PRINCIPAL_PATTERN_LENGTH_MAX, "x") for i in range(OPERATOR_PATTERNS_MAX)]
     document = json.loads(account_principals_trust_policy("aws-us-gov", "123456789012", patterns))
     assert len(json.dumps(document, separators=(",", ":"))) <= 2048
 

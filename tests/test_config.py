@@ -35,7 +35,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "unknown key",
         set_at("colour", value="red"),
         "/colour",
-        "unknown key 'colour'; allowed keys here: $schema, alerts,",
+        "unknown key 'colour'; allowed keys here: $schema, account_id, alerts,",
     ),
     ("unknown nested key", set_at("network", "nat", value=1), "/network/nat", "allowed keys here: availability_zones,"),
     (
@@ -254,6 +254,7 @@ def test_defaults_are_filled_in(tmp_path: Path) -> None:
         json.dumps(
             {
                 "region": "eu-west-1",
+                "kms": {"key_user_arn_patterns": ["arn:aws:iam::*:role/Deployer"]},
                 "network": {"availability_zones": ["eu-west-1a", "eu-west-1b"]},
                 "cluster": {"node_groups": {"general": {"instance_types": ["m5.large"], **SIZES}}},
                 "database": {"instance_class": "db.t4g.micro", "multi_az": False, "backup_retention_days": 1},

@@ -28,7 +28,7 @@ UNSCOPABLE_ACTIONS = {
     "eks:DescribeNodegroup": "cluster autoscaler reads managed node group labels and taints",
     "logs:DescribeLogGroups": "VPC flow logs look up their log group (rule 50: scoped to an ARN it grants nothing)",
 }
-# The bootstrap stack's two service-wide grants, the only ones in the project. Both are held to the
+# The bootstrap stack's service-wide grants, the only ones in the project. Each is held to the
 # environment's regions, and IAM stays out of them (tests/test_bootstrap.py asserts the details).
 SERVICE_WIDE_GRANTS = {
     "EnvironmentServices": "the Terraform Cloud deploy role creates, changes and deletes every kind of "
@@ -36,6 +36,8 @@ SERVICE_WIDE_GRANTS = {
     "ReadEnvironmentServices": "the Terraform Cloud plan role refreshes every kind of resource its stack "
     "declares: Describe*, Get* and List* of those services, no write",
     "WorkloadServices": "the permissions boundary is a ceiling for every role of the stack, not a grant",
+    "EnvironmentBuckets": "the deploy role manages the environment's buckets, held to their names: S3 takes no "
+    "resource-tag condition on buckets",
 }
 # Policies kept exactly as their project publishes them (f1_infra/policies): a trimmed copy would
 # break at the software's next feature, and its own maintainers scope it (conditions on the cluster's

@@ -26,9 +26,11 @@ from f1_infra.settings.backend import CloudBackend
 from f1_infra.settings.environment import EnvironmentConfig
 
 REGION = "us-west-2"
+# The shipped staging file's account.
+ACCOUNT = "111122223333"
 ZONES = ("us-west-2a", "us-west-2b", "us-west-2c")
 CERTIFICATE = "arn:aws:acm:us-west-2:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789012"
-SERVICES = {"ec2", "eks", "rds", "elasticache", "acm", "service-quotas", "sts"}
+SERVICES = {"ec2", "eks", "rds", "elasticache", "acm", "service-quotas", "sts", "route53"}
 
 
 @pytest.fixture(scope="module")
@@ -497,7 +499,7 @@ def test_workspace_without_a_token_is_skipped(staging: EnvironmentConfig) -> Non
 def all_passing(stubs: Stubs, *, deny_db_instances: bool = False) -> None:
     """The calls of every AWS check of staging, in order, each answered so that it passes (but
     for DescribeDBInstances when it is denied)."""
-    stubs["sts"].add_response("get_caller_identity", {"Account": "123456789012"})
+    stubs["sts"].add_response("get_caller_identity", {"Account": ACCOUNT})
     addresses(stubs, 0)
     stubs.quota("ec2", "L-0263D0A3", 5)
     stubs["ec2"].add_response("describe_vpcs", {"Vpcs": [{"VpcId": "vpc-default"}]})
@@ -522,6 +524,57 @@ def all_passing(stubs: Stubs, *, deny_db_instances: bool = False) -> None:
         "describe_cluster_versions", {"clusterVersions": [{"clusterVersion": "1.35", "status": "standard-support"}]}
     )
     addon_versions(stubs, OFFERED)
+    hosted_zone(stubs, "staging.f1-analytics.example.")
+
+
+def hosted_zone(stubs: Stubs, name: str, *, private: bool = False) -> None:
+    stubs["route53"].add_response(
+        "get_hosted_zone",
+        {
+            "HostedZone": {
+                "Id": "/hostedzone/Z0STAGINGF1EXAMPLE01",
+                "Name": name,
+                "CallerReference": "x",
+                "Config": {"PrivateZone": private},
+            },
+            "DelegationSet": {"NameServers": ["ns-1.awsdns-00.com"]},
+        },
+        {"Id": "Z0STAGINGF1EXAMPLE01"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "private", "status", "detail"),
+    [
+        (
+            "f1-analytics.example.",
+            False,
+            "ok",
+            "Z0STAGINGF1EXAMPLE01 (f1-analytics.example) holds staging.f1-analytics",
+        ),
+        ("other.example.", False, "FAIL", "Z0STAGINGF1EXAMPLE01 is other.example, which does not hold staging.f1-"),
+        ("staging.f1-analytics.example.", True, "FAIL", "is private; DNS validation needs a public zone"),
+    ],
+)
+def test_the_hosted_zone_must_be_public_and_hold_the_domain(
+    stubs: Stubs, staging: EnvironmentConfig, name: str, private: bool, status: str, detail: str
+) -> None:
+    hosted_zone(stubs, name, private=private)
+    (result,) = preflight.check_hosted_zone(stubs.aws, staging)
+    assert result.status == status
+    assert detail in result.detail
+
+
+def test_a_missing_hosted_zone_fails(stubs: Stubs, staging: EnvironmentConfig) -> None:
+    stubs["route53"].add_client_error("get_hosted_zone", "NoSuchHostedZone")
+    (result,) = preflight.check_hosted_zone(stubs.aws, staging)
+    assert (result.status, result.detail) == ("FAIL", "Z0STAGINGF1EXAMPLE01 does not exist in this account")
+
+
+def test_credentials_of_another_account_fail_the_account_check(staging: EnvironmentConfig) -> None:
+    (result,) = preflight.check_account("999988887777", staging)
+    assert result.status == "FAIL"
+    assert result.detail.startswith("the credentials are in 999988887777, the file's account_id is 111122223333")
 
 
 def run_command(config: EnvironmentConfig, stubs: Stubs, environ: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -538,7 +591,8 @@ def test_all_checks_pass(stubs: Stubs, staging: EnvironmentConfig) -> None:
     assert (status, err) == (0, "")
     assert stubs.regions == {REGION}
     assert out == (
-        "preflight staging: account 123456789012, us-west-2\n"
+        "preflight staging: account 111122223333, us-west-2\n"
+        "ok    AWS account                       111122223333 is the file's account_id\n"
         "ok    EC2-VPC Elastic IPs               0 in use + 3 planned = 3 of 5 (ec2 L-0263D0A3)\n"
         "ok    VPCs per Region                   1 in use + 1 planned = 2 of 5 (vpc L-F678F1CE)\n"
         "ok    NAT gateways per AZ               us-west-2a: 0 in use + 1 planned = 1 of 5 (vpc L-FE5A380F)\n"
@@ -554,8 +608,10 @@ def test_all_checks_pass(stubs: Stubs, staging: EnvironmentConfig) -> None:
         "ok    EKS add-ons                       vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver, metrics-server, "
         "amazon-cloudwatch-observability offered for Kubernetes 1.35\n"
         "skip  ACM certificate                   the file names no certificate ARN\n"
+        "ok    Route 53 hosted zone              Z0STAGINGF1EXAMPLE01 (staging.f1-analytics.example) holds "
+        "staging.f1-analytics.example\n"
         "ok    Terraform Cloud workspace         app.terraform.io/f1-analytics/f1-analytics-staging exists\n"
-        "all 14 checks passed.\n"
+        "all 16 checks passed.\n"
     )
 
 
@@ -573,7 +629,7 @@ def test_an_aws_error_fails_its_check_only(stubs: Stubs, staging: EnvironmentCon
         "skip  Terraform Cloud workspace         app.terraform.io/f1-analytics/f1-analytics-staging: no TF_TOKEN_* "
         "or TFE_TOKEN in the environment" in lines
     )
-    assert lines[-1] == "1 of 14 checks failed."
+    assert lines[-1] == "1 of 16 checks failed."
 
 
 class NoCredentials:

@@ -20,7 +20,7 @@ from f1_infra.settings.backend import CloudBackend
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.terraform_cloud import agent_token_secret_name, services_role_name
 from tests.conftest import ENVIRONMENTS
-from tests.envfiles import combine, problems, set_at, shipped
+from tests.envfiles import combine, for_the_cloud, problems, set_at, shipped
 from tests.synth import Stack, policy, statement
 
 REMOTE = re.compile(
@@ -443,7 +443,7 @@ def test_one_environment_cannot_take_the_services_workspace_of_another(tmp_path:
 
     for name, workspace in (("qa", "shared"), ("uat", "shared-services")):
         backend = {**CLOUD_BACKEND, "workspace": workspace}
-        (tmp_path / f"{name}.json").write_text(json.dumps({**shipped("dev"), "backend": backend}))
+        (tmp_path / f"{name}.json").write_text(json.dumps(for_the_cloud(shipped("dev"), backend)))
     with pytest.raises(ConfigError) as caught:
         load_environments(tmp_path)
     found = sorted((Path(p.file).name, p.pointer, p.message.split(" is also")[0]) for p in caught.value.problems)

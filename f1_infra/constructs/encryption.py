@@ -9,11 +9,13 @@ from constructs import Construct
 
 from f1_infra.iam import policy_document, statement
 from f1_infra.settings.environment import EnvironmentConfig
+from f1_infra.terraform_cloud import run_role_names
 
-# The account root keeps full control of the key through IAM, listed action by action so that no
-# policy of the project grants a service-wide wildcard.
-ACCOUNT_KEY_ACTIONS = (
-    "kms:Create*",
+# The account root keeps control of the key through IAM, listed action by action so that no
+# policy of the project grants a service-wide wildcard. Administration only: CreateAlias rather
+# than Create*, which would include CreateGrant, a way to use the key.
+KEY_ADMINISTRATION_ACTIONS = (
+    "kms:CreateAlias",
     "kms:Describe*",
     "kms:Enable*",
     "kms:List*",
@@ -28,6 +30,10 @@ ACCOUNT_KEY_ACTIONS = (
     "kms:ScheduleKeyDeletion",
     "kms:CancelKeyDeletion",
     "kms:RotateKeyOnDemand",
+)
+# Using the key: directly, or through a service that creates a grant with the caller's rights
+# (RDS, ElastiCache, EKS, Secrets Manager).
+KEY_USE_ACTIONS = (
     "kms:Encrypt",
     "kms:Decrypt",
     "kms:ReEncrypt*",
@@ -49,12 +55,37 @@ PUBLISHER_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 
 def account_administration(partition: str, account_id: str) -> dict[str, Any]:
     """The key-policy statement that keeps a key manageable by the account through IAM; every
-    customer-managed key of the project starts with it."""
+    customer-managed key of the project starts with it. It hands out no use of the key."""
     return statement(
         "AccountAdministration",
-        ACCOUNT_KEY_ACTIONS,
+        KEY_ADMINISTRATION_ACTIONS,
         ["*"],
         principal={"AWS": f"arn:{partition}:iam::{account_id}:root"},
+    )
+
+
+def environment_principals(config: EnvironmentConfig, account_id: str) -> list[str]:
+    """ARN patterns (aws:PrincipalArn) of who in the account acts for the environment: the roles its
+    stacks create (`<prefix>-*`), its Terraform Cloud runs' roles, the service-linked roles AWS
+    services act through, and the file's kms.key_user_arn_patterns."""
+    roles = f"arn:{config.partition}:iam::{account_id}:role"
+    return [
+        f"{roles}/{config.name_prefix}-*",
+        *(f"{roles}/{name}" for name in run_role_names(config)),
+        f"{roles}/aws-service-role/*",
+        *config.kms.key_user_arn_patterns,
+    ]
+
+
+def environment_key_use(config: EnvironmentConfig, account_id: str, *also: str) -> dict[str, Any]:
+    """The key-policy statement that lets the environment's principals (and `also`) use a key, and
+    nobody else of the account, whatever their IAM policies allow."""
+    return statement(
+        "EnvironmentKeyUse",
+        KEY_USE_ACTIONS,
+        ["*"],
+        principal={"AWS": f"arn:{config.partition}:iam::{account_id}:root"},
+        conditions={"ArnLike": {"aws:PrincipalArn": [*environment_principals(config, account_id), *also]}},
     )
 
 
@@ -70,6 +101,7 @@ class EnvironmentKey(Construct):
         partition, region = config.partition, config.region
         policy = policy_document(
             account_administration(partition, account_id),
+            environment_key_use(config, account_id),
             statement(
                 "CloudWatchLogs",
                 LOGS_KEY_ACTIONS,

@@ -245,7 +245,8 @@ class LoadBalancer:
             type="string",
             description=(
                 f"ARN of the issued ACM certificate (in {region}) of the {environment} load balancer's "
-                "HTTPS listener. Set it as a Terraform Cloud workspace variable, or with -var for a local deploy."
+                "HTTPS listener, given with -var for a local deploy (a Terraform Cloud environment names its "
+                "certificate in the environment file instead)."
             ),
             validation=[
                 TerraformVariableValidationConfig(

@@ -10,7 +10,6 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -51,8 +50,9 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 from cdktf_cdktf_provider_random.id import Id
 from constructs import Construct
 
-from f1_infra.constructs.encryption import account_administration
+from f1_infra.constructs.encryption import account_administration, environment_key_use
 from f1_infra.iam import policy_document, service_trust_policy, statement
+from f1_infra.providers import aws_provider
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.settings.storage import (
     BUCKET_SUFFIX_BYTES,
@@ -375,20 +375,16 @@ class Storage(Construct):
     ) -> None:
         storage, prefix, partition = config.storage, config.name_prefix, config.partition
         dr_region = replication.region
-        provider = AwsProvider(
-            self,
-            "replica_provider",
-            alias=DR_PROVIDER_ALIAS,
-            region=dr_region,
-            default_tags=[AwsProviderDefaultTags(tags=config.default_tags)],
-        )
+        provider = aws_provider(self, "replica_provider", config=config, region=dr_region, alias=DR_PROVIDER_ALIAS)
         replica_key = KmsKey(
             self,
             "replica_key",
             description=f"{prefix}: replicas of the S3 buckets in {dr_region}",
             enable_key_rotation=True,
             deletion_window_in_days=config.kms.deletion_window_days,
-            policy=policy_document(account_administration(partition, account_id)),
+            policy=policy_document(
+                account_administration(partition, account_id), environment_key_use(config, account_id)
+            ),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=config.production),
             provider=provider,
         )

@@ -11,6 +11,7 @@ an API nobody but the nodes can reach): they are printed, never refused.
 from collections.abc import Callable, Iterator
 
 from f1_infra.rules import (
+    accounts,
     backend,
     cache,
     catalog,
@@ -31,6 +32,7 @@ Check = Callable[[EnvironmentConfig], Iterator[Finding]]
 
 CHECKS: tuple[Check, ...] = (
     general.check,
+    accounts.check,
     backend.check,
     network.check,
     catalog.check,

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from f1_infra.problems import pointer
-from f1_infra.settings.cluster import OPERATOR_PATTERN_EXAMPLE, ClusterConfig, NodeGroupConfig
+from f1_infra.settings.base import PRINCIPAL_PATTERN_EXAMPLE
+from f1_infra.settings.cluster import ClusterConfig, NodeGroupConfig
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.terraform_cloud import deploy_role_name, plan_role_name, services_role_name
 
@@ -331,14 +332,17 @@ def _operator_role(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
     if role is None:
         return
     for i, pattern in enumerate(role.trusted_principal_arn_patterns):
-        problem = _operator_pattern_problem(config, pattern)
+        problem = principal_pattern_problem(config, pattern, "become cluster administrator")
         if problem:
             yield pointer("cluster", "operator_role", "trusted_principal_arn_patterns", i), problem
 
 
-def _operator_pattern_problem(config: EnvironmentConfig, pattern: str) -> str | None:
+def principal_pattern_problem(config: EnvironmentConfig, pattern: str, power: str) -> str | None:
+    """What is wrong with an aws:PrincipalArn pattern of the environment file, if anything; in
+    production, a pattern matching every role or user, or every permission set's role, which would
+    let any of them `power` (e.g. "become cluster administrator")."""
     partition = config.partition
-    example = OPERATOR_PATTERN_EXAMPLE.replace("arn:aws:", f"arn:{partition}:", 1)
+    example = PRINCIPAL_PATTERN_EXAMPLE.replace("arn:aws:", f"arn:{partition}:", 1)
     components = ARN_COMPONENTS.match(pattern)
     if components and components["service"] == "sts":
         return (
@@ -368,13 +372,13 @@ def _operator_pattern_problem(config: EnvironmentConfig, pattern: str) -> str | 
     kind, name = resource["kind"], resource["name"]
     if not re.sub(r"[*?/]", "", name):
         return (
-            f"{pattern!r} matches every {kind} of the account, so any of them could become cluster administrator, "
+            f"{pattern!r} matches every {kind} of the account, so any of them could {power}, "
             f"which production refuses; match the operators' own role, e.g. {example}"
         )
     if kind == "role" and any(fnmatchcase(probe, name) for probe in ANY_PERMISSION_SET_ROLES):
         return (
             f"{pattern!r} matches the role of every IAM Identity Center permission set, read-only ones too, so "
-            "anyone who signs in through Identity Center could become cluster administrator, which production "
+            f"anyone who signs in through Identity Center could {power}, which production "
             f"refuses; name the permission set, e.g. {example}"
         )
     return None

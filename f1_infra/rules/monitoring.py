@@ -18,7 +18,7 @@ RATE_UNITS = ("minute", "hour", "day")
 CRON = re.compile(r"^cron\((?P<fields>.*)\)$")
 CRON_FIELDS = ("minutes", "hours", "day-of-month", "month", "day-of-week", "year")
 CERTIFICATE_ARN = re.compile(
-    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):acm:(?P<region>[a-z0-9-]+):[0-9]{12}:"
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):acm:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):"
     r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 )
 # AWS managed rule groups that work without a managed_rule_group_configs block (Bot Control,
@@ -132,6 +132,12 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
                 f"the certificate is in {match['region']}; a load balancer in {config.region} can only use "
                 f"an ACM certificate of {config.region}",
             )
+        elif config.account_id is not None and match["account"] != config.account_id:
+            yield (
+                at("alb", "certificate", "arn"),
+                f"the certificate is in account {match['account']}; a load balancer in the environment's account "
+                f"{config.account_id} can only use a certificate of that account",
+            )
         if certificate.domain is not None or certificate.hosted_zone_id is not None:
             yield (
                 at("alb", "certificate"),
@@ -140,6 +146,14 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
     elif (certificate.domain is None) != (certificate.hosted_zone_id is None):
         missing = "hosted_zone_id" if certificate.hosted_zone_id is None else "domain"
         yield at("alb", "certificate", missing), "is needed too: a created certificate needs domain and hosted_zone_id"
+    elif certificate.domain is None and config.backend.is_cloud:
+        yield (
+            at("alb", "certificate"),
+            "is needed with a cloud backend: give arn (an issued ACM certificate in the environment's region) or "
+            "domain and hosted_zone_id (a DNS-validated certificate is created), so that the workspace plans with "
+            "nothing set by hand; only a local or s3 backend may leave the ARN to the Terraform variable "
+            "alb_certificate_arn",
+        )
 
     for index, group_name in enumerate(alb.waf.managed_rule_groups):
         if group_name not in WAF_RULE_GROUPS:

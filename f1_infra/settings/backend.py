@@ -108,6 +108,15 @@ class CloudBackend(_Backend):
         description="Exact Terraform version the workspace runs (x.y.z), so that a plan reviewed on one day applies "
         "with the same Terraform later.",
     )
+    bootstrap_role: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9+=,.@_-]+$",
+        description="Name of an IAM role in the environment's account (account_id) that the bootstrap stack assumes to "
+        "create the account's Terraform Cloud OIDC provider and the environment's roles, e.g. "
+        "OrganizationAccountAccessRole in an AWS Organizations member account. Leave out only for the account whose "
+        "credentials the bootstrap stack runs with; at most one account can be that one.",
+    )
     agent: TerraformAgentConfig = Field(
         TerraformAgentConfig(),
         description="The Terraform Cloud agent that runs the cluster services workspace (<workspace>-services) from "

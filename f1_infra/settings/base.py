@@ -43,3 +43,20 @@ DailyWindow = Annotated[str, Field(pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2
 LogRetentionDays = Literal[
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
 ]
+
+# IAM ARN patterns matched with ArnLike against aws:PrincipalArn (the operator role's trust, the
+# environment key's users). An Identity Center permission set's role, for example:
+# https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html
+PRINCIPAL_PATTERN_EXAMPLE = "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PlatformAdmin_*"
+# 10 patterns of 180 characters keep the operator role's trust policy within IAM's default 2,048
+# characters (tests/test_cluster.py checks the largest one).
+PRINCIPAL_PATTERN_LENGTH_MAX = 180
+PrincipalArnPattern = Annotated[
+    str,
+    Field(
+        max_length=PRINCIPAL_PATTERN_LENGTH_MAX,
+        pattern=r"^arn:[^:]*:[^:]*:[^:]*:[^:]*:.+$",
+        description="an IAM role or user ARN pattern (arn:<partition>:iam::<account or *>:role/<path and name>, * "
+        f"and ? as wildcards), e.g. {PRINCIPAL_PATTERN_EXAMPLE}",
+    ),
+]

@@ -6,7 +6,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from f1_infra.settings.base import KUBERNETES_NAME_PATTERN, UNIQUE, Cidr, FrozenMap, LogRetentionDays, Setting
+from f1_infra.settings.base import (
+    KUBERNETES_NAME_PATTERN,
+    PRINCIPAL_PATTERN_EXAMPLE,
+    UNIQUE,
+    Cidr,
+    FrozenMap,
+    LogRetentionDays,
+    PrincipalArnPattern,
+    Setting,
+)
 
 LABEL_KEY_PATTERN = r"^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
 LABEL_VALUE_PATTERN = r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$"
@@ -183,20 +192,7 @@ class NamespaceAccess(Setting):
 # when the identity source is in us-east-1), and the suffix changes when the permission set is
 # assigned anew, so only a pattern keeps matching:
 # https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html
-OPERATOR_PATTERN_EXAMPLE = "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PlatformAdmin_*"
-# 10 patterns of 180 characters keep the trust policy within IAM's default 2,048 characters
-# (tests/test_cluster.py checks the largest one).
 OPERATOR_PATTERNS_MAX = 10
-OPERATOR_PATTERN_LENGTH_MAX = 180
-PrincipalArnPattern = Annotated[
-    str,
-    Field(
-        max_length=OPERATOR_PATTERN_LENGTH_MAX,
-        pattern=r"^arn:[^:]*:[^:]*:[^:]*:[^:]*:.+$",
-        description="an IAM role or user ARN pattern (arn:<partition>:iam::<account or *>:role/<path and name>, * "
-        f"and ? as wildcards), e.g. {OPERATOR_PATTERN_EXAMPLE}",
-    ),
-]
 
 
 class OperatorRole(Setting):
@@ -210,7 +206,7 @@ class OperatorRole(Setting):
         description="Who may assume the operator role: IAM role or user ARN patterns matched with ArnLike against "
         "the caller's aws:PrincipalArn (for a session, the ARN of its role), only for principals of the stack's "
         "own account. * and ? are wildcards; an Identity Center permission set's role is "
-        f"{OPERATOR_PATTERN_EXAMPLE} (its path may hold a region and its name ends in a suffix that changes). "
+        f"{PRINCIPAL_PATTERN_EXAMPLE} (its path may hold a region and its name ends in a suffix that changes). "
         "Their own permissions must also allow sts:AssumeRole on the role. At most 10; in production none may "
         "match every role or user of the account, or the role of every permission set.",
     )

@@ -8,7 +8,7 @@ from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
 from f1_infra.settings.backend import BackendConfig, LocalBackend
-from f1_infra.settings.base import REGION_PATTERN, UNIQUE, FrozenMap, Setting
+from f1_infra.settings.base import REGION_PATTERN, UNIQUE, FrozenMap, PrincipalArnPattern, Setting
 from f1_infra.settings.cache import CacheConfig
 from f1_infra.settings.cluster import ClusterConfig
 from f1_infra.settings.cluster_services import ClusterServicesConfig
@@ -47,7 +47,21 @@ TagValue = Annotated[str, Field(max_length=256, pattern=r"^[A-Za-z0-9 _.:/=+@-]*
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")]
 
 
+AccountId = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
+
+
 class KmsConfig(Setting):
+    key_user_arn_patterns: tuple[PrincipalArnPattern, ...] = Field(
+        (),
+        json_schema_extra=UNIQUE,
+        description="Who may use the environment key besides the environment's own roles (its deploy and plan roles "
+        "and the roles its stacks create) and the AWS services that encrypt for it: IAM role or user ARN patterns, "
+        "matched against the caller's aws:PrincipalArn. An environment deployed with people's own credentials (a local "
+        "or s3 backend) names them here, e.g. their IAM Identity Center role "
+        "arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_PlatformAdmin_*: creating an encrypted "
+        "database, cache or secret needs the caller to use the key. Nobody else can decrypt the environment's "
+        "secrets, even with an IAM policy that allows it.",
+    )
     deletion_window_days: int = Field(
         30,
         ge=7,
@@ -78,6 +92,14 @@ class EnvironmentConfig(Setting):
         "Project tag.",
     )
     region: str = Field(pattern=REGION_PATTERN, description="AWS region that hosts the environment, e.g. us-west-2.")
+    account_id: AccountId | None = Field(
+        None,
+        description="The AWS account the environment lives in (12 digits). The AWS provider refuses any other account "
+        "before it changes anything (allowed_account_ids), and the bootstrap stack creates the environment's "
+        "Terraform Cloud roles there. Required with a cloud backend. One account per environment is the recommended "
+        "set-up (docs/operations.md); environments that share an account are confined to their own resources by "
+        "their Environment tag.",
+    )
     production: bool = Field(
         False,
         description="Holds the environment to production rules: stateful resources refuse accidental destruction and "

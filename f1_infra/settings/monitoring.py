@@ -161,8 +161,9 @@ class AlbConfig(Setting):
         CertificateConfig(),
         description="Certificate of the HTTPS listener: give arn (an existing ACM certificate in the environment's "
         "region), or domain and hosted_zone_id (a DNS-validated certificate is created, with an alias record to the "
-        "load balancer), or neither: the ARN is then the Terraform variable alb_certificate_arn, set as a Terraform "
-        "Cloud workspace variable.",
+        "load balancer), or neither: the ARN is then the Terraform variable alb_certificate_arn, given with -var at "
+        "deploy. Only a local or s3 backend may give neither: a Terraform Cloud workspace plans with nothing set by "
+        "hand.",
     )
     target_groups: TargetGroups = Field(
         TargetGroups(), description="The two target groups; /api/* goes to api, everything else to frontend."

@@ -90,8 +90,15 @@ def _allowed(
         identity = role_policies(stack, role_path)
     except KeyError:
         return [f"no role at {role_path}"]
-    # Every call is signed for the environment's region, by a role of the environment's account.
-    signed = {"aws:RequestedRegion": world.config.region, "aws:PrincipalAccount": ACCOUNT, **(context or {})}
+    name = stack.resource("aws_iam_role", role_path)["name"]
+    # Every call is signed for the environment's region, by a role of the environment's account;
+    # aws:PrincipalArn is the role's ARN by its name, as a key policy's ArnLike sees it.
+    signed = {
+        "aws:RequestedRegion": world.config.region,
+        "aws:PrincipalAccount": ACCOUNT,
+        "aws:PrincipalArn": f"arn:{world.config.partition}:iam::{ACCOUNT}:role/{name}",
+        **(context or {}),
+    }
     decision = evaluate(
         Request(action, resource, principal={"AWS": _role(world, role_path)}, context=signed),
         identity,

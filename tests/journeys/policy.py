@@ -17,9 +17,13 @@ account:
 5. Otherwise an identity policy must allow, and the boundary, when there is one, must allow too.
 6. KMS key policies and role trust policies must allow the principal even within the account
    (`resource_policy_required=True`): an account delegation (4.) then still needs rule 5.
+7. A request to a resource of another account (the account of the resource's ARN is not the
+   caller's) needs both sides: the resource policy must name the principal or its account, and
+   an identity policy must allow. Without a resource policy it is denied.
 
-Not modelled: SCPs, RCPs, session policies, VPC endpoint policies, cross-account requests, ACLs,
-KMS grants; Date, IpAddress and Binary condition operators raise ValueError rather than guess.
+Not modelled: SCPs, RCPs, session policies, VPC endpoint policies, ACLs, KMS grants, and of
+cross-account requests anything beyond rule 7; Date, IpAddress and Binary condition operators
+raise ValueError rather than guess.
 
 References are matched as text. A synthesized policy names resources through Terraform
 expressions (`"${aws_s3_bucket.models_bucket_ABC.arn}/*"`); the request names its resource the same
@@ -120,6 +124,22 @@ def evaluate(
     grant, kind = _resource_grant(resource_policy, request, caller, context)
     allows = _first_in(sources, "Allow", request, context)
     capped = boundary is not None and _first(boundary, "Allow", request, context) is None
+
+    owner = _resource_account(request.resource)
+    if owner and caller.account and ACCOUNT_ID.fullmatch(caller.account) and owner != caller.account:
+        if grant is None:
+            return Decision(
+                False,
+                f"the resource is in account {owner}, not the caller's {caller.account}, and no resource policy "
+                "statement allows the caller",
+            )
+        if not allows or capped:
+            return Decision(
+                False,
+                f"resource policy statement {grant} allows, but a request to another account "
+                "needs the caller's own policies to allow it too",
+            )
+        return Decision(True, f"allowed by {allows} and, in account {owner}, by resource policy statement {grant}")
 
     if kind == "direct":
         return Decision(True, f"allowed by resource policy statement {grant}, which grants the principal itself")
@@ -250,6 +270,15 @@ class _Caller:
     name: str  # the service, provider or ARN as given
     account: str | None = None
     role_name: str | None = None  # for a role session: the role it is a session of
+
+
+ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+def _resource_account(resource: str) -> str | None:
+    """The account of an ARN naming a resource, when it names one (S3 bucket ARNs do not)."""
+    parts = resource.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[0] == "arn" and ACCOUNT_ID.fullmatch(parts[4]) else None
 
 
 ARN_PRINCIPAL = re.compile(r"arn:[^:]+:(?P<service>iam|sts)::(?P<account>[^:]+):(?P<resource>.+)")

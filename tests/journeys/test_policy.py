@@ -525,3 +525,27 @@ def test_flow_logs_write_to_their_log_group_within_the_boundary_regions(stacks: 
         Request(put.action, put.resource, principal, {"aws:RequestedRegion": "eu-west-1"}), policies, boundary=boundary
     )
     assert elsewhere.allowed is (boundary is None), elsewhere.reason
+
+
+def test_a_request_to_another_account_needs_both_sides() -> None:
+    caller = {"AWS": "arn:aws:iam::111111111111:role/deployer"}
+    request = Request("kms:Decrypt", "arn:aws:kms:us-west-2:222222222222:key/k", principal=caller)
+    identity = {"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}
+    opened = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+            }
+        ]
+    }
+    alone = evaluate(request, [identity])
+    assert not alone.allowed
+    assert "in account 222222222222, not the caller's 111111111111" in alone.reason
+    assert evaluate(request, [identity], resource_policy=opened).allowed
+    assert not evaluate(request, [], resource_policy=opened).allowed
+    # The same request inside one account needs no resource policy.
+    same = Request("kms:Decrypt", "arn:aws:kms:us-west-2:111111111111:key/k", principal=caller)
+    assert evaluate(same, [identity]).allowed
