@@ -24,6 +24,7 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret_version import Secretsmanage
 from cdktf_cdktf_provider_tfe.agent_pool import AgentPool
 from cdktf_cdktf_provider_tfe.agent_pool_allowed_workspaces import AgentPoolAllowedWorkspaces
 from cdktf_cdktf_provider_tfe.agent_token import AgentToken
+from cdktf_cdktf_provider_tfe.notification_configuration import NotificationConfiguration
 from cdktf_cdktf_provider_tfe.project import Project
 from cdktf_cdktf_provider_tfe.provider import TfeProvider
 from cdktf_cdktf_provider_tfe.run_trigger import RunTrigger
@@ -652,6 +653,20 @@ class CloudWorkspace(Construct):
             depends_on=[allowed],
         )
         RunTrigger(self, "services_trigger", provider=provider, workspace_id=services.id, sourceable_id=workspace.id)
+        notices = backend.notifications
+        for notices_id, target in (("notices", workspace), ("services_notices", services)):
+            if notices.email_user_ids:
+                NotificationConfiguration(
+                    self,
+                    notices_id,
+                    provider=provider,
+                    workspace_id=target.id,
+                    name=f"{config.name_prefix} deployments",
+                    destination_type="email",
+                    email_user_ids=list(notices.email_user_ids),
+                    triggers=list(notices.triggers),
+                    enabled=True,
+                )
 
         role, plan_role = self._run_roles("", workspace.id, backend, deploy_role_name(config))
         services_role, services_plan_role = self._run_roles(

@@ -90,8 +90,8 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "key of another kind",
         cloud(bucket="state"),
         "/backend/bucket",
-        "unknown key 'bucket'; allowed keys here: agent, bootstrap_role, hostname, organization, project, "
-        "terraform_version, type, workspace",
+        "unknown key 'bucket'; allowed keys here: agent, bootstrap_role, hostname, notifications, organization, "
+        "project, terraform_version, type, workspace",
     ),
     ("local has no keys", set_at("backend", value={"type": "local", "path": "x"}), "/backend/path", "unknown key"),
     (

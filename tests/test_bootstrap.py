@@ -2,6 +2,7 @@
 
 import json
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -575,3 +576,27 @@ def test_plan_role_refreshes_every_resource_and_reads_the_one_secret_the_plan_op
     assert evaluate(decrypt, [document]).allowed
     other = {**decrypt.context, "kms:EncryptionContext:SecretARN": master.replace("postgres-master", "tfc-agent")}
     assert not evaluate(Request(decrypt.action, decrypt.resource, context=other), [document]).allowed
+
+
+def test_deployment_notices_go_to_the_named_users_of_both_workspaces(
+    configs: dict[str, EnvironmentConfig], tmp_path: Path
+) -> None:
+    from cdktf import App
+
+    from f1_infra.bootstrap import BootstrapStack
+    from f1_infra.settings.backend import DeploymentNotices
+
+    staging = configs["staging"]
+    assert isinstance(staging.backend, CloudBackend)
+    assert not staging.backend.notifications.email_user_ids  # the team's user ids are its own
+    notices = DeploymentNotices(email_user_ids=("user-AbC123",))
+    noticed = staging.model_copy(update={"backend": staging.backend.model_copy(update={"notifications": notices})})
+    app = App(outdir=str(tmp_path), skip_validation=True)
+    BootstrapStack(app, "bootstrap", configs=[noticed])
+    app.synth()
+    stack = Stack("bootstrap", json.loads((tmp_path / "stacks/bootstrap/cdk.tf.json").read_text()))
+    for notices_id, workspace in (("notices", "workspace"), ("services_notices", "services_workspace")):
+        body = stack.resource("tfe_notification_configuration", f"staging/{notices_id}")
+        assert body["workspace_id"] == stack.ref("tfe_workspace", f"staging/{workspace}")
+        assert (body["destination_type"], body["email_user_ids"], body["enabled"]) == ("email", ["user-AbC123"], True)
+        assert body["triggers"] == ["run:needs_attention", "run:completed", "run:errored"]

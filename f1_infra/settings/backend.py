@@ -74,6 +74,39 @@ class TerraformAgentConfig(Setting):
     )
 
 
+# The events a workspace notification configuration can send (HCP Terraform notifications API).
+NotificationTrigger = Literal[
+    "run:created",
+    "run:planning",
+    "run:needs_attention",
+    "run:applying",
+    "run:completed",
+    "run:errored",
+    "assessment:check_failure",
+    "assessment:drifted",
+    "assessment:failed",
+]
+
+
+class DeploymentNotices(Setting):
+    """E-mails Terraform Cloud sends about the runs of the environment's two workspaces. Speculative
+    plans (pull requests) send none."""
+
+    email_user_ids: tuple[Annotated[str, Field(pattern=r"^user-[A-Za-z0-9]+$")], ...] = Field(
+        (),
+        max_length=20,
+        description="Terraform Cloud users (user-... ids, members of the organization) who get an e-mail on each of "
+        "the triggers. Leave empty for no notification configuration.",
+    )
+    triggers: tuple[NotificationTrigger, ...] = Field(
+        ("run:needs_attention", "run:completed", "run:errored"),
+        min_length=1,
+        description="The run events that send an e-mail: run:created, run:planning, run:needs_attention (an apply "
+        "waits for its confirmation), run:applying, run:completed, run:errored, assessment:check_failure, "
+        "assessment:drifted, assessment:failed.",
+    )
+
+
 class CloudBackend(_Backend):
     """State and runs in a Terraform Cloud / HCP Terraform workspace (created, with AWS dynamic
     credentials, by the bootstrap stack). The cluster services stack runs in a second workspace,
@@ -116,6 +149,11 @@ class CloudBackend(_Backend):
         "create the account's Terraform Cloud OIDC provider and the environment's roles, e.g. "
         "OrganizationAccountAccessRole in an AWS Organizations member account. Leave out only for the account whose "
         "credentials the bootstrap stack runs with; at most one account can be that one.",
+    )
+    notifications: DeploymentNotices = Field(
+        DeploymentNotices(),
+        description="Deployment notices: who Terraform Cloud e-mails about the runs of the environment's workspaces "
+        "(set by the bootstrap stack).",
     )
     agent: TerraformAgentConfig = Field(
         TerraformAgentConfig(),
