@@ -286,7 +286,7 @@ def prod(stacks: dict[str, Stack]) -> Stack:
 
 
 def test_prod_replicates_to_the_dr_region_through_an_aliased_provider(prod: Stack) -> None:
-    (dr,) = [p for p in prod.doc["provider"]["aws"] if "alias" in p]
+    (dr,) = [p for p in prod.doc["provider"]["aws"] if p.get("alias") == "storage_replica"]
     assert dr["alias"] == "storage_replica"
     assert dr["region"] == "us-east-1"
     assert dr["default_tags"] == next(p for p in prod.doc["provider"]["aws"] if "alias" not in p)["default_tags"]
