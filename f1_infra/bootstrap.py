@@ -34,6 +34,7 @@ from cdktf_cdktf_provider_tfe.workspace_settings import WorkspaceSettings
 from constructs import Construct
 
 from f1_infra.boundary import boundary_name, boundary_path
+from f1_infra.constructs.cost import billing_regions
 from f1_infra.constructs.encryption import account_administration, environment_key_use
 from f1_infra.iam import policy_document, statement
 from f1_infra.rules.database import identifier as database_identifier
@@ -105,6 +106,7 @@ SERVICE_OF_TYPE: dict[str, str] = {
     "aws_wafv2_": "wafv2",
     "aws_route53_": "route53",
     "aws_budgets_": "budgets",
+    "aws_ce_": "ce",
     "aws_ecs_": "ecs",
 }
 # Data sources that Terraform answers without calling AWS, or that need no permission.
@@ -112,15 +114,35 @@ NO_PERMISSION_TYPES = frozenset(
     {"aws_caller_identity", "aws_partition", "aws_region", "aws_iam_policy_document", "aws_elb_service_account"}
 )
 # Services whose API is global: the region condition of the other services cannot apply.
-# Budgets and Route 53 answer from us-east-1 whatever the environment's region, so the region
-# condition would deny them; each gets its own statement scoped by resource instead.
-GLOBAL_SERVICES = frozenset({"iam", "budgets", "route53"})
+# Budgets, Cost Explorer and Route 53 answer from us-east-1 whatever the environment's region, so
+# the region condition would deny them; each gets its own statement instead.
+GLOBAL_SERVICES = frozenset({"iam", "budgets", "ce", "route53"})
 BUDGET_ACTIONS = (
     "budgets:ViewBudget",
     "budgets:ModifyBudget",
     "budgets:ListTagsForResource",
     "budgets:TagResource",
     "budgets:UntagResource",
+)
+# Cost Anomaly Detection monitors and subscriptions, and the cost allocation tag status. None of
+# these actions takes a resource ARN on create, so the statement names "*" (Service Authorization
+# Reference, AWS Cost Explorer Service).
+COST_EXPLORER_ACTIONS = (
+    "ce:CreateAnomalyMonitor",
+    "ce:UpdateAnomalyMonitor",
+    "ce:DeleteAnomalyMonitor",
+    "ce:CreateAnomalySubscription",
+    "ce:UpdateAnomalySubscription",
+    "ce:DeleteAnomalySubscription",
+    "ce:UpdateCostAllocationTagsStatus",
+    "ce:TagResource",
+    "ce:UntagResource",
+)
+COST_EXPLORER_READ_ACTIONS = (
+    "ce:GetAnomalyMonitors",
+    "ce:GetAnomalySubscriptions",
+    "ce:ListCostAllocationTags",
+    "ce:ListTagsForResource",
 )
 DNS_ACTIONS = ("route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets")
 
@@ -290,11 +312,14 @@ def trust_subject(backend: CloudBackend, phase: str) -> str:
 
 
 def deploy_regions(config: EnvironmentConfig) -> list[str]:
-    """The environment's region, and the region its storage replicates to when it does."""
+    """The environment's region, the region its storage replicates to when it does, and us-east-1
+    when its cost controls notify from there (the billing alarm and its topic)."""
     replication = config.storage.replication
     regions = [config.region]
-    if replication is not None and replication.region not in regions:
-        regions.append(replication.region)
+    extra = [replication.region] if replication is not None else []
+    for region in [*extra, *billing_regions(config.monitoring.cost)]:
+        if region not in regions:
+            regions.append(region)
     return regions
 
 
@@ -361,6 +386,7 @@ def deploy_policy(config: EnvironmentConfig, account_id: str, boundary_arn: str)
             BUDGET_ACTIONS,
             [f"arn:{config.partition}:budgets::{account_id}:budget/{prefix}-*"],
         ),
+        statement("CostExplorer", [*COST_EXPLORER_ACTIONS, *COST_EXPLORER_READ_ACTIONS], ["*"]),
         *dns,
         statement(
             "EnvironmentIam",
@@ -536,6 +562,7 @@ def plan_policy(config: EnvironmentConfig, account_id: str) -> str:
             ["budgets:ViewBudget", "budgets:ListTagsForResource"],
             [f"arn:{config.partition}:budgets::{account_id}:budget/{prefix}-*"],
         ),
+        statement("ReadCostExplorer", COST_EXPLORER_READ_ACTIONS, ["*"]),
         *dns,
         statement(
             "ReadIam",

@@ -291,6 +291,7 @@ def load_files(files: Iterable[Path]) -> list[EnvironmentConfig]:
             problems.extend(exc.problems)
     problems.extend(_shared_state_problems(configs))
     problems.extend(accounts.check_together(configs))
+    problems.extend(_shared_tag_activation_problems(configs))
     if problems:
         raise ConfigError(problems)
     return configs
@@ -329,6 +330,20 @@ def _shared_state_problems(configs: Iterable[EnvironmentConfig]) -> Iterator[Pro
                 pointer("backend", field),
                 f"{where} is also the state of {others}; every environment needs its own state",
             )
+
+
+def _shared_tag_activation_problems(configs: Iterable[EnvironmentConfig]) -> Iterator[Problem]:
+    """A cost allocation tag has one status per organization: two stacks activating it would each
+    deactivate it for the other when destroyed, and their plans would never settle."""
+    owners = [c for c in configs if c.monitoring.cost.activate_environment_tag]
+    for config in owners if len(owners) > 1 else ():
+        others = ", ".join(o.source for o in owners if o is not config)
+        yield Problem(
+            config.source,
+            pointer("monitoring", "cost", "activate_environment_tag"),
+            f"{others} activates the Environment cost allocation tag too; its status is one per organization: "
+            "activate it in one environment file",
+        )
 
 
 def report(error: ConfigError, stream: typing.TextIO) -> None:

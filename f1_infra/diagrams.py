@@ -433,9 +433,16 @@ def _actions(actions: list[str]) -> str:
 
 
 def disaster_recovery(document: Mapping[str, Any]) -> str:
-    """Resources in a region other than the stack's, and what replicates into them; "" if none."""
+    """Resources in a region other than the stack's, and what replicates into them; "" if none.
+    The cost controls in us-east-1 are there for the billing metrics, not for recovery."""
+    # Imported here: this module is imported before the provider bindings are set to load on demand.
+    from f1_infra.constructs.cost import BILLING_PROVIDER_ALIAS
+
     stack = _Stack(document)
-    remote = {a: b for a, b in stack.bodies.items() if stack.region_of(b) != stack.region}
+    billing = f"aws.{BILLING_PROVIDER_ALIAS}"
+    remote = {
+        a: b for a, b in stack.bodies.items() if stack.region_of(b) != stack.region and b.get("provider") != billing
+    }
     if not remote:
         return ""
     shown = {a: b for a, b in remote.items() if a.split(".", 1)[0] in {"aws_s3_bucket", "aws_kms_key"}}

@@ -17,6 +17,7 @@ from f1_infra.boundary import PermissionsBoundary, boundary_arn, uses_boundary
 from f1_infra.constructs.alerts import Alerts
 from f1_infra.constructs.cache import Cache
 from f1_infra.constructs.cluster import Cluster
+from f1_infra.constructs.cost import CostControls
 from f1_infra.constructs.database import Database
 from f1_infra.constructs.encryption import EnvironmentKey
 from f1_infra.constructs.load_balancer_controller import LoadBalancerControllerRole
@@ -61,7 +62,7 @@ class PlatformStack(TerraformStack):
     Cloud environment, the permissions boundary on every role (f1_infra/boundary.py) and the agent
     that runs the cluster services workspace inside the VPC.
 
-    Attributes: ``config``, ``key``, ``alerts``, ``network``, ``cluster``, ``database``, ``cache``,
+    Attributes: ``config``, ``key``, ``alerts``, ``cost``, ``network``, ``cluster``, ``database``, ``cache``,
     ``storage``, ``monitoring``, ``workloads``, ``load_balancer_controller``, ``terraform_agent``
     (None without a Terraform Cloud backend).
     """
@@ -79,6 +80,19 @@ class PlatformStack(TerraformStack):
 
         self.key = EnvironmentKey(self, "kms", config=config, account_id=account_id)
         self.alerts = Alerts(self, "alerts", config=config, account_id=account_id, kms_key_arn=self.key.arn)
+        self.cost = CostControls(
+            self,
+            "cost",
+            settings=config.monitoring.cost,
+            name_prefix=config.name_prefix,
+            environment=config.name,
+            partition=config.partition,
+            account_id=account_id,
+            emails=config.alerts.emails,
+            default_tags=config.default_tags,
+            key_deletion_window_days=config.kms.deletion_window_days,
+            protect=config.production,
+        )
         self.network = Network(self, "network", config=config, account_id=account_id, kms_key_arn=self.key.arn)
         self.cluster = Cluster(
             self,
@@ -190,6 +204,11 @@ class PlatformStack(TerraformStack):
             # For the services' TargetGroupBinding resources: the controller registers their pods (rule 52).
             "target_group_arns": self.monitoring.target_group_arns,
             "dashboard_url": self.monitoring.dashboard_url,
+            # The four dashboards of the seed: system_health (dashboard_url), application_performance,
+            # ml_pipeline, cost_monitoring.
+            "dashboard_urls": self.monitoring.dashboard_urls,
+            # The us-east-1 topic of the billing alarm and the cost anomalies; none without either.
+            "billing_topic_arn": self.cost.billing_topic_arn,
             "training_queue_url": self.monitoring.training_queue_url,
             # The role the training queue consumer's service account is annotated with.
             "training_consumer_role_arn": self.workloads.training_consumer_role_arn,

@@ -24,6 +24,7 @@ from f1_infra.boundary import uses_boundary
 from f1_infra.config import DEFAULT_ENVS_DIR, load_environments
 from f1_infra.settings.backend import CloudBackend, LocalBackend, S3Backend
 from f1_infra.settings.environment import EnvironmentConfig
+from f1_infra.settings.monitoring import CostConfig
 from tests.conftest import ENVIRONMENTS
 from tests.journeys.policy import Request, evaluate
 from tests.synth import Stack, policy, statement
@@ -243,15 +244,21 @@ def test_bootstrap_holds_no_secret_values(bootstrap: Stack) -> None:
 def test_deploy_regions_add_the_replication_region_when_storage_replicates(
     configs: dict[str, EnvironmentConfig],
 ) -> None:
-    # prod replicates its buckets to us-east-1: KMS keys and buckets are created there too.
+    # prod replicates its buckets to us-east-1: KMS keys and buckets are created there too; staging's
+    # billing alarm and its topic are there.
     assert deploy_regions(configs["prod"]) == ["us-west-2", "us-east-1"]
-    assert deploy_regions(configs["staging"]) == ["us-west-2"]
+    assert deploy_regions(configs["staging"]) == ["us-west-2", "us-east-1"]
     assert deploy_regions(configs["dev"]) == ["us-west-2"]
-    # A replica in the environment's own region adds nothing.
+    # A replica in the environment's own region adds nothing; prod's billing alarm still needs us-east-1.
     prod = configs["prod"]
     replication = prod.storage.replication.model_copy(update={"region": prod.region})
     same = prod.model_copy(update={"storage": prod.storage.model_copy(update={"replication": replication})})
-    assert deploy_regions(same) == ["us-west-2"]
+    assert deploy_regions(same) == ["us-west-2", "us-east-1"]
+    quiet = same.monitoring.model_copy(update={"cost": CostConfig()})
+    assert deploy_regions(same.model_copy(update={"monitoring": quiet})) == ["us-west-2"]
+    # An environment with only a billing alarm creates its alarm, topic and key in us-east-1.
+    alarm = configs["dev"].monitoring.model_copy(update={"cost": CostConfig(billing_alarm_usd=100)})
+    assert deploy_regions(configs["dev"].model_copy(update={"monitoring": alarm})) == ["us-west-2", "us-east-1"]
 
 
 def test_prod_deploy_role_and_boundary_reach_the_replica_region(bootstrap: Stack) -> None:
@@ -261,9 +268,7 @@ def test_prod_deploy_role_and_boundary_reach_the_replica_region(bootstrap: Stack
     boundary = policy(bootstrap.resource("aws_iam_policy", "prod/boundary"))
     assert statement(boundary, "WorkloadServices")["Condition"] == expected
     staging = policy(bootstrap.resource("aws_iam_role_policy", "staging/policy"))
-    assert statement(staging, "EnvironmentServices")["Condition"] == {
-        "StringEquals": {"aws:RequestedRegion": ["us-west-2"]}
-    }
+    assert statement(staging, "EnvironmentServices")["Condition"] == expected
 
 
 # ----------------------------------------------------------------------------- permissions boundary
@@ -540,7 +545,7 @@ def test_plan_role_refreshes_every_resource_and_reads_the_one_secret_the_plan_op
     # ties those services to the stacks' resource types).
     read = statement(document, "ReadEnvironmentServices")
     for service in deploy_services():
-        if service in {"iam", "budgets", "route53"}:
+        if service in {"iam", "budgets", "ce", "route53"}:
             continue
         # Buckets are read by name: S3 has no resource-tag condition to confine them by.
         readers = statement(document, "ReadEnvironmentBuckets") if service == "s3" else read

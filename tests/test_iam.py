@@ -26,6 +26,25 @@ UNSCOPABLE_ACTIONS = {
     "ec2:DescribeLaunchTemplateVersions": "cluster autoscaler reads node templates",
     "ec2:GetInstanceTypesFromInstanceRequirements": "cluster autoscaler sizes node templates",
     "eks:DescribeNodegroup": "cluster autoscaler reads managed node group labels and taints",
+    **{
+        f"ce:{action}": "Cost Explorer's anomaly monitors, subscriptions and cost allocation tag status: creating "
+        "one names no resource, and their ARNs hold generated ids, not the environment's name"
+        for action in (
+            "CreateAnomalyMonitor",
+            "UpdateAnomalyMonitor",
+            "DeleteAnomalyMonitor",
+            "CreateAnomalySubscription",
+            "UpdateAnomalySubscription",
+            "DeleteAnomalySubscription",
+            "UpdateCostAllocationTagsStatus",
+            "TagResource",
+            "UntagResource",
+            "GetAnomalyMonitors",
+            "GetAnomalySubscriptions",
+            "ListCostAllocationTags",
+            "ListTagsForResource",
+        )
+    },
     "logs:DescribeLogGroups": "VPC flow logs look up their log group (rule 50: scoped to an ARN it grants nothing)",
 }
 # The bootstrap stack's service-wide grants, the only ones in the project. Each is held to the
@@ -97,7 +116,8 @@ def test_bootstrap_grants_whole_services_only_where_explained(stacks: dict[str, 
             actions = as_list(statement.get("Action", []))
             broad = [a for a in actions if a == "*" or a.endswith(":*")]
             star = "*" in as_list(statement.get("Resource", []))
-            if broad or (star and type_ not in RESOURCE_POLICY_TYPES):
+            unscopable = all(a in UNSCOPABLE_ACTIONS for a in actions)
+            if broad or (star and type_ not in RESOURCE_POLICY_TYPES and not unscopable):
                 assert statement.get("Sid") in SERVICE_WIDE_GRANTS, f"{where}: {statement.get('Sid')}"
                 assert "*" not in actions, where
                 assert not [a for a in broad if a.startswith(("iam:", "sts:"))], where

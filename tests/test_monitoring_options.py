@@ -39,7 +39,13 @@ def options(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.Temp
         kms_key_arn="arn:aws:kms:us-west-2:123456789012:key/example",
         alerts_topic_arn="arn:aws:sns:us-west-2:123456789012:alerts",
         network=SimpleNamespace(vpc_id="vpc-1", vpc_cidr="10.0.0.0/16", public_subnet_ids=["subnet-a", "subnet-b"]),
-        storage=SimpleNamespace(logs_bucket_name="logs", alb_log_prefix="alb", logs_bucket_policy=logs_policy),
+        storage=SimpleNamespace(
+            models_bucket_name="models",
+            backup_bucket_name="backups",
+            logs_bucket_name="logs",
+            alb_log_prefix="alb",
+            logs_bucket_policy=logs_policy,
+        ),
         database=SimpleNamespace(identifier="db", critical_alarm_names=["db-cpu"]),
         cache=SimpleNamespace(replication_group_id="cache", critical_alarm_names=["cache-cpu"]),
     )

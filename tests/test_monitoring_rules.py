@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from f1_infra.config import load_environment
+from f1_infra.config import ConfigError, load_environment, load_environments
 from f1_infra.rules.monitoring import schedule_problem
 from tests.envfiles import Mutation, delete, problems, set_at, shipped
 
@@ -17,6 +17,14 @@ CERTIFICATE = "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d-1111-2222
 def in_prod(mutate: Mutation) -> Mutation:
     def apply(data: dict[str, Any]) -> None:
         data.update(shipped("prod"))
+        mutate(data)
+
+    return apply
+
+
+def in_china(mutate: Mutation) -> Mutation:
+    def apply(data: dict[str, Any]) -> None:
+        data["region"] = "cn-north-1"
         mutate(data)
 
     return apply
@@ -212,6 +220,30 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "/monitoring/log_retention_days",
         "allowed values: 1, 3, 5",
     ),
+    (
+        "billing alarm outside the aws partition",
+        in_china(set_at("monitoring", "cost", value={"billing_alarm_usd": 100})),
+        "/monitoring/cost/billing_alarm_usd",
+        "needs us-east-1 of the aws partition, which cn-north-1 (aws-cn) cannot reach",
+    ),
+    (
+        "anomaly monitor outside the aws partition",
+        in_china(set_at("monitoring", "cost", value={"anomaly_monitor": "services"})),
+        "/monitoring/cost/anomaly_monitor",
+        "needs us-east-1 of the aws partition",
+    ),
+    (
+        "tag activation outside the aws partition",
+        in_china(set_at("monitoring", "cost", value={"activate_environment_tag": True})),
+        "/monitoring/cost/activate_environment_tag",
+        "needs us-east-1 of the aws partition",
+    ),
+    (
+        "unknown anomaly monitor",
+        set_at("monitoring", "cost", "anomaly_monitor", value="accounts"),
+        "/monitoring/cost/anomaly_monitor",
+        'allowed values: "none", "services", "environment_tag"',
+    ),
 ]
 
 
@@ -247,3 +279,18 @@ def test_an_existing_certificate_in_the_region_is_accepted(tmp_path: Path) -> No
     path = tmp_path / "dev.json"
     path.write_text(json.dumps(data))
     assert load_environment(path).monitoring.alb.certificate.arn == CERTIFICATE
+
+
+def test_only_one_environment_file_activates_the_environment_tag(tmp_path: Path) -> None:
+    for name in ("qa", "uat"):
+        data = shipped()
+        data["monitoring"]["cost"] = {"activate_environment_tag": True}
+        (tmp_path / f"{name}.json").write_text(json.dumps(data))
+    with pytest.raises(ConfigError) as caught:
+        load_environments(tmp_path)
+    found = sorted((Path(p.file).name, p.pointer, p.message) for p in caught.value.problems)
+    assert [(file, where) for file, where, _ in found] == [
+        ("qa.json", "/monitoring/cost/activate_environment_tag"),
+        ("uat.json", "/monitoring/cost/activate_environment_tag"),
+    ]
+    assert found[0][2].startswith(f"{tmp_path / 'uat.json'} activates the Environment cost allocation tag too")

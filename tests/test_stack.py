@@ -91,7 +91,8 @@ def test_alarms_and_events_may_publish_to_the_alerts_topic(stack: Stack) -> None
 
 
 def test_email_subscriptions_follow_the_environment_file(stack: Stack, config: EnvironmentConfig) -> None:
-    subscriptions = stack.resources("aws_sns_topic_subscription").values()
+    topic = stack.ref("aws_sns_topic", "alerts/topic", "arn")
+    subscriptions = [s for s in stack.resources("aws_sns_topic_subscription").values() if s["topic_arn"] == topic]
     assert sorted(s["endpoint"] for s in subscriptions) == sorted(config.alerts.emails)
     for subscription in subscriptions:
         assert subscription["protocol"] == "email"

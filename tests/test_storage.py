@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from f1_infra.constructs.storage import DR_PROVIDER_ALIAS
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack, policy, statement
 
@@ -276,7 +277,7 @@ def test_backups_object_lock(stacks: dict[str, Stack], env: str, locked_days: in
 def test_no_replication_outside_production(stacks: dict[str, Stack], env: str) -> None:
     stack = stacks[env]
     assert not stack.resources("aws_s3_bucket_replication_configuration")
-    assert [p for p in stack.doc["provider"]["aws"] if "alias" in p] == []
+    assert [p for p in stack.doc["provider"]["aws"] if p.get("alias") == DR_PROVIDER_ALIAS] == []
     assert stack.count("aws_s3_bucket", "storage/") == 3
 
 
@@ -286,7 +287,7 @@ def prod(stacks: dict[str, Stack]) -> Stack:
 
 
 def test_prod_replicates_to_the_dr_region_through_an_aliased_provider(prod: Stack) -> None:
-    (dr,) = [p for p in prod.doc["provider"]["aws"] if "alias" in p]
+    (dr,) = [p for p in prod.doc["provider"]["aws"] if p.get("alias") == "storage_replica"]
     assert dr["alias"] == "storage_replica"
     assert dr["region"] == "us-east-1"
     assert dr["default_tags"] == next(p for p in prod.doc["provider"]["aws"] if "alias" not in p)["default_tags"]

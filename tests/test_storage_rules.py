@@ -8,7 +8,7 @@ import pytest
 
 from f1_infra.config import load_environment
 from f1_infra.rules.names import bucket_name_problems
-from tests.envfiles import Mutation, problems, set_at, shipped
+from tests.envfiles import Mutation, accepted, problems, set_at, shipped
 
 
 def lifecycle(bucket: str, **values: Any) -> Mutation:
@@ -247,3 +247,13 @@ def test_defaults_follow_the_seed_where_s3_allows_it(tmp_path: Path) -> None:
     assert all(lc.abort_incomplete_multipart_days == 7 for lc in (models, backups, logs))
     assert storage.buckets.models.name == "ml-models"
     assert storage.alb_log_prefix == "alb"
+
+
+def test_intelligent_tiering_takes_the_place_of_standard_ia(tmp_path: Path) -> None:
+    """The models bucket with Intelligent-Tiering from day 0 (docs/modules/storage.md) is valid; it
+    may not follow the IA class it replaces, as S3 orders INTELLIGENT_TIERING after STANDARD_IA."""
+    tiered = steps(("INTELLIGENT_TIERING", 0), ("GLACIER", 90), ("DEEP_ARCHIVE", 365))
+    accepted(tmp_path, lifecycle("models", transitions=tiered))
+    backwards = steps(("INTELLIGENT_TIERING", 0), ("STANDARD_IA", 30))
+    found = problems(tmp_path, lifecycle("models", transitions=backwards))
+    assert any("STANDARD_IA comes after INTELLIGENT_TIERING" in m for _, m in found), found

@@ -50,7 +50,8 @@ def consumer_statements(queue_arn: str, kms_key_arn: str, region: str) -> list[d
 
 class TrainingSchedule:
     """Built into ``scope`` (the monitoring construct), so that Terraform addresses stay as they
-    were. Attributes: ``queue_url``, ``queue_arn``, ``kms_key_arn`` (the queue's key)."""
+    were. Attributes: ``queue_url``, ``queue_arn``, ``queue_name``, ``dead_letter_queue_name``,
+    ``rule_name``, ``kms_key_arn`` (the queue's key)."""
 
     def __init__(
         self,
@@ -143,4 +144,7 @@ class TrainingSchedule:
         )
         self.queue_url: str = queue.url
         self.queue_arn: str = queue.arn
+        self.queue_name: str = queue.name
+        self.dead_letter_queue_name: str = dead_letters.name
+        self.rule_name: str = rule.name
         self.kms_key_arn: str = kms_key_arn

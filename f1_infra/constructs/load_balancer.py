@@ -73,7 +73,7 @@ class LoadBalancer:
     its resources keep the Terraform addresses they have always had.
 
     Attributes: ``lb`` (the load balancer), ``security_group_id``, ``target_groups`` (key -> target
-    group). :meth:`admit_to_targets` opens the pods' security group to the load balancer.
+    group), ``web_acl_name``. :meth:`admit_to_targets` opens the pods' security group to the load balancer.
     """
 
     def __init__(
@@ -298,6 +298,8 @@ class LoadBalancer:
             visibility_config=Wafv2WebAclVisibilityConfig(**visibility(name)),
         )
         Wafv2WebAclAssociation(scope, "waf_association", resource_arn=self.lb.arn, web_acl_arn=acl.arn)
+        # The WebACL dimension of its AWS/WAFV2 metrics: the web ACL's metric name, which is its name.
+        self.web_acl_name: str = name
         # WAF delivers only to log groups whose name starts with aws-waf-logs-.
         log_group = CloudwatchLogGroup(
             scope,

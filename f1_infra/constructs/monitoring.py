@@ -1,6 +1,7 @@
 """The monitoring module of the seed: the load balancer with its WAF (load_balancer.py), log
-groups, alarms and the dashboard (observability.py), the ML training schedule (events.py) and the
-cost budget (cost.py), under one construct whose id every one of their addresses starts with."""
+groups and alarms (observability.py), the four dashboards (dashboards.py), the ML training
+schedule (events.py) and the cost budget (cost.py), under one construct whose id every one of
+their addresses starts with."""
 
 import json
 
@@ -9,6 +10,7 @@ from constructs import Construct
 
 from f1_infra.constructs.cache import Cache
 from f1_infra.constructs.cost import monthly_budget
+from f1_infra.constructs.dashboards import DASHBOARDS, DashboardFacts
 from f1_infra.constructs.database import Database
 from f1_infra.constructs.events import TrainingSchedule
 from f1_infra.constructs.load_balancer import LoadBalancer
@@ -16,7 +18,6 @@ from f1_infra.constructs.network import Network
 from f1_infra.constructs.observability import (
     Alarms,
     business_alarms,
-    dashboard_body,
     load_balancer_alarms,
     log_groups,
     platform_health,
@@ -28,11 +29,13 @@ from f1_infra.settings.environment import EnvironmentConfig
 
 class Monitoring(Construct):
     """The internet-facing ALB behind a WAF web ACL, the application log groups, the alarms and
-    the composite platform-health alarm, the system overview dashboard, the ML training schedule
-    (EventBridge -> SQS with a dead-letter queue) and the monthly cost budget.
+    the composite platform-health alarm, the seed's four dashboards (system health, which is the
+    system overview, application performance, ML pipeline, cost monitoring), the ML training
+    schedule (EventBridge -> SQS with a dead-letter queue) and the monthly cost budget.
 
     Attributes: ``alb_dns_name``, ``alb_arn``, ``alb_security_group_id``, ``target_group_arns``
-    (name -> ARN), ``log_group_names``, ``dashboard_name``, ``dashboard_url``,
+    (name -> ARN), ``log_group_names``, ``dashboard_name``, ``dashboard_url`` (system health),
+    ``dashboard_urls`` (key -> URL of each of the four),
     ``training_queue_url``, ``training_queue_arn``, ``training_queue_key_arn`` (the key its messages
     are encrypted with), ``alarm_names`` (key -> alarm name).
     :meth:`admit_to_targets` opens the pods' security group to the load balancer.
@@ -88,18 +91,36 @@ class Monitoring(Construct):
             critical=[*critical, *database.critical_alarm_names, *cache.critical_alarm_names],
         )
 
-        dashboard_name = f"{prefix}-system-overview"
-        body = dashboard_body(
+        facts = DashboardFacts(
             region=config.region,
             namespace=mon.custom_metrics_namespace,
             cluster_name=config.cluster_name,
-            log_group_names=list(self.log_group_names.values()),
+            log_groups=self.log_group_names,
             lb_suffix=lb.arn_suffix,
-            target_groups=target_groups,
+            target_groups={k: g.arn_suffix for k, g in target_groups.items()},
+            web_acl_name=self._load_balancer.web_acl_name,
             database_id=database.identifier,
             cache_node_ids=[f"{cache.replication_group_id}-{n}" for n in config.cache.member_cluster_ids],
+            training_queue=self._training.queue_name,
+            training_dead_letter_queue=self._training.dead_letter_queue_name,
+            training_rule=self._training.rule_name,
+            buckets={
+                "models": storage.models_bucket_name,
+                "backups": storage.backup_bucket_name,
+                "logs": storage.logs_bucket_name,
+            },
+            budget_name=f"{prefix}-monthly-cost",
+            monthly_budget_usd=mon.budget.monthly_limit_usd,
+            billing_alarm_usd=mon.cost.billing_alarm_usd,
         )
-        CloudwatchDashboard(self, "dashboard", dashboard_name=dashboard_name, dashboard_body=json.dumps(body))
+        self.dashboard_urls: dict[str, str] = {}
+        for key, (construct_id, suffix, body) in DASHBOARDS.items():
+            name = f"{prefix}-{suffix}"
+            CloudwatchDashboard(self, construct_id, dashboard_name=name, dashboard_body=json.dumps(body(facts)))
+            self.dashboard_urls[key] = (
+                f"https://{config.region}.console.aws.amazon.com/cloudwatch/home?region={config.region}"
+                f"#dashboards/dashboard/{name}"
+            )
         monthly_budget(
             self, settings=mon.budget, name_prefix=prefix, environment=config.name, topic_arn=alerts_topic_arn
         )
@@ -109,11 +130,8 @@ class Monitoring(Construct):
         self.alb_arn: str = lb.arn
         self.alb_security_group_id: str = self._load_balancer.security_group_id
         self.target_group_arns: dict[str, str] = {k: g.arn for k, g in target_groups.items()}
-        self.dashboard_name: str = dashboard_name
-        self.dashboard_url: str = (
-            f"https://{config.region}.console.aws.amazon.com/cloudwatch/home?region={config.region}"
-            f"#dashboards/dashboard/{dashboard_name}"
-        )
+        self.dashboard_name: str = f"{prefix}-system-overview"
+        self.dashboard_url: str = self.dashboard_urls["system_health"]
         self.training_queue_url: str = self._training.queue_url
         self.training_queue_arn: str = self._training.queue_arn
         self.training_queue_key_arn: str = self._training.kms_key_arn

@@ -1,4 +1,4 @@
-"""Rules on the monitoring section (rules 31-42 of docs/aws-rules.md)."""
+"""Rules on the monitoring section (rules 31-42 of docs/aws-rules.md, and the cost controls' partition)."""
 
 import re
 from collections.abc import Iterator
@@ -208,3 +208,19 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
     problem = schedule_problem(monitoring.training.schedule)
     if problem:
         yield at("training", "schedule"), problem
+
+    # AWS/Billing, Cost Explorer and the cost allocation tags answer from us-east-1 of the aws
+    # partition; an environment in aws-cn or aws-us-gov has no us-east-1 to reach.
+    cost = monitoring.cost
+    if config.partition != "aws":
+        for key, used in (
+            ("billing_alarm_usd", cost.billing_alarm_usd is not None),
+            ("anomaly_monitor", cost.anomaly_monitor != "none"),
+            ("activate_environment_tag", cost.activate_environment_tag),
+        ):
+            if used:
+                yield (
+                    at("cost", key),
+                    f"needs us-east-1 of the aws partition, which {config.region} ({config.partition}) cannot reach; "
+                    "leave it out (the budget works in every partition)",
+                )

@@ -4,7 +4,7 @@ log groups, alarms, the ML training schedule and the cost budget."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -278,9 +278,43 @@ class BudgetConfig(Setting):
     )
     filter_by_environment_tag: bool = Field(
         False,
-        description="Count only costs tagged Environment=<environment> (needs the Environment tag activated as a "
-        "cost allocation tag in the billing console); false counts the whole account, for an account per "
-        "environment.",
+        description="Count only costs tagged Environment=<environment> (cost filter TagKeyValue "
+        "user:Environment$<environment>), for environments sharing an account. Needs the Environment tag activated "
+        "as a cost allocation tag in the organization's management account (cost.activate_environment_tag there, or "
+        "the billing console); until then the budget counts nothing. False counts the whole account, for an account "
+        "per environment.",
+    )
+
+
+class CostConfig(Setting):
+    billing_alarm_usd: Number | None = Field(
+        None,
+        gt=0,
+        description="Month-to-date estimated charges of the whole account (AWS/Billing EstimatedCharges, "
+        "Currency=USD, in us-east-1) above which the billing alarm notifies the billing topic; null: no alarm. "
+        "Needs billing alerts enabled once in the account's billing preferences (before that the metric does not "
+        "exist and the alarm stays INSUFFICIENT_DATA). Account-wide: set it in one environment per account, at "
+        "the account's total.",
+    )
+    anomaly_monitor: Literal["none", "services", "environment_tag"] = Field(
+        "none",
+        description="Cost Anomaly Detection monitor notifying the billing topic: services (the AWS services "
+        "monitor, DIMENSIONAL SERVICE: one per account, so one environment per account, and none if the account "
+        "already has one), environment_tag (a CUSTOM monitor of the costs tagged Environment=<environment>: only "
+        "in the organization's management account, with the tag activated as a cost allocation tag), or none.",
+    )
+    anomaly_threshold_usd: Number = Field(
+        100,
+        gt=0,
+        description="Total cost impact in US dollars from which a detected anomaly is sent to the billing topic "
+        "(sent as soon as it is detected).",
+    )
+    activate_environment_tag: bool = Field(
+        False,
+        description="Activate the Environment tag as a cost allocation tag (aws_ce_cost_allocation_tag). Only the "
+        "organization's management (payer) account may, and only once the tag appears in its billing data (up to "
+        "24 hours after the first tagged resource exists): an apply before either fails. The status is one per "
+        "organization: set it in at most one environment file.",
     )
 
 
@@ -309,4 +343,10 @@ class MonitoringConfig(Setting):
     )
     budget: BudgetConfig = Field(
         description="The monthly AWS cost budget of the environment, notifying the alerts topic."
+    )
+    cost: CostConfig = Field(
+        CostConfig(),
+        description="Cost visibility beyond the budget: the us-east-1 billing alarm, the Cost Anomaly Detection "
+        "monitor and the activation of the Environment cost allocation tag; they notify the billing topic in "
+        "us-east-1.",
     )
