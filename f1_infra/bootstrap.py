@@ -104,6 +104,7 @@ SERVICE_OF_TYPE: dict[str, str] = {
     "aws_route53_": "route53",
     "aws_budgets_": "budgets",
     "aws_ecs_": "ecs",
+    "aws_ecr_": "ecr",
 }
 # Data sources that Terraform answers without calling AWS, or that need no permission.
 NO_PERMISSION_TYPES = frozenset(
@@ -288,12 +289,9 @@ def trust_subject(backend: CloudBackend, phase: str) -> str:
 
 
 def deploy_regions(config: EnvironmentConfig) -> list[str]:
-    """The environment's region, and the region its storage replicates to when it does."""
-    replication = config.storage.replication
-    regions = [config.region]
-    if replication is not None and replication.region not in regions:
-        regions.append(replication.region)
-    return regions
+    """The environment's region, and its disaster-recovery region when it has one."""
+    dr_region = config.disaster_recovery_region
+    return [config.region] if dr_region is None or dr_region == config.region else [config.region, dr_region]
 
 
 def boundary_policy(config: EnvironmentConfig, account_id: str) -> str:

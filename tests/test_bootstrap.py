@@ -228,30 +228,24 @@ def test_bootstrap_holds_no_secret_values(bootstrap: Stack) -> None:
 # ----------------------------------------------------------------------------- regions
 
 
-def test_deploy_regions_add_the_replication_region_when_storage_replicates(
-    configs: dict[str, EnvironmentConfig],
-) -> None:
-    # prod replicates its buckets to us-east-1: KMS keys and buckets are created there too.
+def test_deploy_regions_add_the_disaster_recovery_region(configs: dict[str, EnvironmentConfig]) -> None:
+    # prod and staging keep copies in us-east-1 (buckets, database backups, images, their keys).
     assert deploy_regions(configs["prod"]) == ["us-west-2", "us-east-1"]
-    assert deploy_regions(configs["staging"]) == ["us-west-2"]
+    assert deploy_regions(configs["staging"]) == ["us-west-2", "us-east-1"]
     assert deploy_regions(configs["dev"]) == ["us-west-2"]
-    # A replica in the environment's own region adds nothing.
+    # Bucket replication alone no longer names a region: the disaster-recovery region does.
     prod = configs["prod"]
-    replication = prod.storage.replication.model_copy(update={"region": prod.region})
-    same = prod.model_copy(update={"storage": prod.storage.model_copy(update={"replication": replication})})
-    assert deploy_regions(same) == ["us-west-2"]
+    alone = prod.model_copy(update={"disaster_recovery": None})
+    assert deploy_regions(alone) == ["us-west-2"]
 
 
-def test_prod_deploy_role_and_boundary_reach_the_replica_region(bootstrap: Stack) -> None:
+@pytest.mark.parametrize("env", ["prod", "staging"])
+def test_deploy_role_and_boundary_reach_the_disaster_recovery_region(bootstrap: Stack, env: str) -> None:
     expected = {"StringEquals": {"aws:RequestedRegion": ["us-west-2", "us-east-1"]}}
-    deploy = policy(bootstrap.resource("aws_iam_role_policy", "prod/policy"))
+    deploy = policy(bootstrap.resource("aws_iam_role_policy", f"{env}/policy"))
     assert statement(deploy, "EnvironmentServices")["Condition"] == expected
-    boundary = policy(bootstrap.resource("aws_iam_policy", "prod/boundary"))
+    boundary = policy(bootstrap.resource("aws_iam_policy", f"{env}/boundary"))
     assert statement(boundary, "WorkloadServices")["Condition"] == expected
-    staging = policy(bootstrap.resource("aws_iam_role_policy", "staging/policy"))
-    assert statement(staging, "EnvironmentServices")["Condition"] == {
-        "StringEquals": {"aws:RequestedRegion": ["us-west-2"]}
-    }
 
 
 # ----------------------------------------------------------------------------- permissions boundary
