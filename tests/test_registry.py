@@ -121,3 +121,8 @@ def test_repositories_of_throw_away_environments_can_be_destroyed_with_their_ima
 ) -> None:
     for body in stack.resources(REPOSITORY).values():
         assert body["force_delete"] is (not config.production)
+
+
+def test_no_repository_nor_output_without_services(custom: Stack) -> None:
+    assert not [t for t in custom.doc["resource"] if t.startswith("aws_ecr_")]
+    assert not [o for o in custom.doc["output"] if o.startswith("registry_")]
