@@ -108,6 +108,7 @@ SERVICE_OF_TYPE: dict[str, str] = {
     "aws_budgets_": "budgets",
     "aws_ce_": "ce",
     "aws_ecs_": "ecs",
+    "aws_ecr_": "ecr",
 }
 # Data sources that Terraform answers without calling AWS, or that need no permission.
 NO_PERMISSION_TYPES = frozenset(
@@ -312,12 +313,11 @@ def trust_subject(backend: CloudBackend, phase: str) -> str:
 
 
 def deploy_regions(config: EnvironmentConfig) -> list[str]:
-    """The environment's region, the region its storage replicates to when it does, and us-east-1
-    when its cost controls notify from there (the billing alarm and its topic)."""
-    replication = config.storage.replication
+    """The environment's region, its disaster-recovery region when it has one, and us-east-1 when
+    its cost controls notify from there (the billing alarm and its topic)."""
     regions = [config.region]
-    extra = [replication.region] if replication is not None else []
-    for region in [*extra, *billing_regions(config.monitoring.cost)]:
+    dr_region = config.disaster_recovery_region
+    for region in [*([dr_region] if dr_region else []), *billing_regions(config.monitoring.cost)]:
         if region not in regions:
             regions.append(region)
     return regions

@@ -141,6 +141,10 @@ class _Stack:
             return (f"KMS {', '.join(aliases) or 'key'}",)
         if type_ == "aws_cloudwatch_log_group":
             return (f"log group {body.get('name', '')}",)
+        if type_ == "aws_ecr_repository":
+            return (f"ECR {body.get('name', '')}",)
+        if type_ == "aws_db_instance_automated_backups_replication":
+            return ("replicated automated backups", f"kept {body.get('retention_period', 7)} days")
         if type_ == "aws_launch_template":
             return ("EKS nodes and pods",)
         return (address,)
@@ -432,6 +436,12 @@ def _actions(actions: list[str]) -> str:
 # --------------------------------------------------------------------------- disaster recovery
 
 
+# What the disaster-recovery picture shows of the resources in another region.
+DR_SHOWN_TYPES = frozenset(
+    {"aws_s3_bucket", "aws_kms_key", "aws_db_instance_automated_backups_replication", "aws_ecr_repository"}
+)
+
+
 def disaster_recovery(document: Mapping[str, Any]) -> str:
     """Resources in a region other than the stack's, and what replicates into them; "" if none.
     The cost controls in us-east-1 are there for the billing metrics, not for recovery."""
@@ -445,7 +455,7 @@ def disaster_recovery(document: Mapping[str, Any]) -> str:
     }
     if not remote:
         return ""
-    shown = {a: b for a, b in remote.items() if a.split(".", 1)[0] in {"aws_s3_bucket", "aws_kms_key"}}
+    shown = {a: b for a, b in remote.items() if a.split(".", 1)[0] in DR_SHOWN_TYPES}
     lines = ["```mermaid", "flowchart LR"]
     edges = []
     sources: list[str] = []
@@ -463,6 +473,24 @@ def disaster_recovery(document: Mapping[str, Any]) -> str:
         for key in _refs(stack, body, "aws_kms_key"):
             if bucket in shown and key in shown:
                 edges.append(_edge(_id(bucket), _id(key), "encrypted with", arrow="-.->"))
+    for address, body in stack.of_type("aws_db_instance_automated_backups_replication"):
+        for source in _refs(stack, body["source_db_instance_arn"], "aws_db_instance"):
+            sources.append(source)
+            edges.append(_edge(_id(source), _id(address), "automated backups and transaction logs"))
+    # ECR replicates into the repository of the same name in the other region.
+    replicated = {b.get("name"): a for a, b in stack.of_type("aws_ecr_repository") if a in shown}
+    if stack.of_type("aws_ecr_replication_configuration"):
+        for address, body in stack.of_type("aws_ecr_repository"):
+            if address not in shown and body.get("name") in replicated:
+                sources.append(address)
+                edges.append(_edge(_id(address), _id(replicated[body["name"]]), "replicated by ECR"))
+    for address, body in [
+        *stack.of_type("aws_db_instance_automated_backups_replication"),
+        *stack.of_type("aws_ecr_repository"),
+    ]:
+        for key in _refs(stack, body, "aws_kms_key"):
+            if address in shown and key in shown:
+                edges.append(_edge(_id(address), _id(key), "encrypted with", arrow="-.->"))
     lines.append(f"  subgraph primary[{_label(f'{stack.region} (primary)')}]")
     lines += [f"    {_id(a)}[{_label(*stack.describe(a))}]" for a in sorted(set(sources))]
     lines.append("  end")

@@ -73,9 +73,11 @@ class Clients:
     acm: BaseClient
     quotas: BaseClient
     route53: BaseClient
+    # RDS in the disaster-recovery region, where backup replication is set up; None without one.
+    dr_rds: BaseClient | None = None
 
     @classmethod
-    def of(cls, session: Any, region: str) -> Clients:
+    def of(cls, session: Any, region: str, dr_region: str | None = None) -> Clients:
         def client(name: str) -> BaseClient:
             return session.client(name, region_name=region)
 
@@ -87,6 +89,7 @@ class Clients:
             acm=client("acm"),
             quotas=client("service-quotas"),
             route53=client("route53"),
+            dr_rds=session.client("rds", region_name=dr_region) if dr_region else None,
         )
 
 
@@ -388,6 +391,28 @@ def check_workspace(backend: CloudBackend, token: str | None, opener: Opener = _
 
 
 Check = Callable[[Clients, EnvironmentConfig], list[Result]]
+
+
+def check_backup_replication(clients: Clients, config: EnvironmentConfig) -> list[Result]:
+    """Whether RDS replicates automated backups from the environment's region into its DR region:
+    the destination region lists the source regions it accepts (DescribeSourceRegions)."""
+    dr_region = config.disaster_recovery_region
+    if config.database.backup_replication is None or dr_region is None or clients.dr_rds is None:
+        return []
+    label = "RDS backup replication"
+    sources = clients.dr_rds.describe_source_regions(RegionName=config.region).get("SourceRegions", [])
+    if any(r.get("SupportsDBInstanceAutomatedBackupsReplication") for r in sources):
+        return [Result(label, "ok", f"{config.region} -> {dr_region} is supported")]
+    return [
+        Result(
+            label,
+            "FAIL",
+            f"{dr_region} does not accept automated backups of {config.region}; choose a disaster_recovery.region "
+            f"that does (aws rds describe-source-regions --region <candidate>)",
+        )
+    ]
+
+
 AWS_CHECKS: tuple[tuple[str, Check], ...] = (
     (EIPS.name, check_eips),
     (VPCS.name, check_vpcs),
@@ -397,6 +422,7 @@ AWS_CHECKS: tuple[tuple[str, Check], ...] = (
     (CACHE_NODES.name, check_cache_nodes),
     ("EC2 instance types", check_instance_types),
     ("RDS instance class", check_db_classes),
+    ("RDS backup replication", check_backup_replication),
     ("ElastiCache node type", check_cache_node_type),
     ("EKS Kubernetes version", check_kubernetes_version),
     ("EKS add-ons", check_addons),
@@ -455,7 +481,9 @@ def command(
     except (ClientError, BotoCoreError) as exc:
         print(f"preflight {config.name}: the AWS credentials do not work ({_aws_error(exc)})", file=stderr)
         return 2
-    results = check_account(account_id, config) + run(Clients.of(session, config.region), config)
+    results = check_account(account_id, config) + run(
+        Clients.of(session, config.region, config.disaster_recovery_region), config
+    )
     if isinstance(config.backend, CloudBackend):
         results += check_workspace(config.backend, tfc_token(config.backend.hostname, environ), opener)
     print(f"preflight {config.name}: account {account_id}, {config.region}", file=stdout)

@@ -101,7 +101,7 @@ class ClusterServicesStack(TerraformStack):
         super().__init__(scope, id)
         # cdktf deploys the environment first when both are deployed together (docs/operations.md).
         self.add_dependency(platform)
-        aws_provider(self, "aws", config=config)
+        aws_provider(self, "aws", region=config.region, default_tags=config.default_tags, account_id=config.account_id)
         state_backend(self, id, config.backend.for_services())
         cluster = platform.cluster
 

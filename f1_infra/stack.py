@@ -19,10 +19,12 @@ from f1_infra.constructs.cache import Cache
 from f1_infra.constructs.cluster import Cluster
 from f1_infra.constructs.cost import CostControls
 from f1_infra.constructs.database import Database
+from f1_infra.constructs.disaster_recovery import DisasterRecovery
 from f1_infra.constructs.encryption import EnvironmentKey
 from f1_infra.constructs.load_balancer_controller import LoadBalancerControllerRole
 from f1_infra.constructs.monitoring import Monitoring
 from f1_infra.constructs.network import Network
+from f1_infra.constructs.registry import Registry
 from f1_infra.constructs.storage import Storage
 from f1_infra.constructs.terraform_agent import TerraformAgent, has_agent
 from f1_infra.constructs.workloads import WorkloadRoles
@@ -62,15 +64,16 @@ class PlatformStack(TerraformStack):
     Cloud environment, the permissions boundary on every role (f1_infra/boundary.py) and the agent
     that runs the cluster services workspace inside the VPC.
 
-    Attributes: ``config``, ``key``, ``alerts``, ``cost``, ``network``, ``cluster``, ``database``, ``cache``,
-    ``storage``, ``monitoring``, ``workloads``, ``load_balancer_controller``, ``terraform_agent``
+    Attributes: ``config``, ``key``, ``disaster_recovery`` (None without a disaster-recovery
+    region), ``alerts``, ``cost``, ``network``, ``cluster``, ``database``, ``cache``, ``storage``,
+    ``registry``, ``monitoring``, ``workloads``, ``load_balancer_controller``, ``terraform_agent``
     (None without a Terraform Cloud backend).
     """
 
     def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
         super().__init__(scope, id)
         self.config = config
-        aws_provider(self, "aws", config=config)
+        aws_provider(self, "aws", region=config.region, default_tags=config.default_tags, account_id=config.account_id)
         state_backend(self, id, config.backend)
         RandomProvider(self, "random")
         account_id = DataAwsCallerIdentity(self, "caller").account_id
@@ -79,6 +82,14 @@ class PlatformStack(TerraformStack):
             Aspects.of(self).add(PermissionsBoundary(boundary_arn(config, account_id)))
 
         self.key = EnvironmentKey(self, "kms", config=config, account_id=account_id)
+        dr_region = config.disaster_recovery_region
+        self.disaster_recovery = (
+            DisasterRecovery(self, "disaster_recovery", config=config, region=dr_region, account_id=account_id)
+            if dr_region is not None
+            else None
+        )
+        dr_provider = self.disaster_recovery.provider if self.disaster_recovery else None
+        dr_key_arn = self.disaster_recovery.key_arn if self.disaster_recovery else None
         self.alerts = Alerts(self, "alerts", config=config, account_id=account_id, kms_key_arn=self.key.arn)
         self.cost = CostControls(
             self,
@@ -90,6 +101,7 @@ class PlatformStack(TerraformStack):
             account_id=account_id,
             emails=config.alerts.emails,
             default_tags=config.default_tags,
+            allowed_account_id=config.account_id,
             key_deletion_window_days=config.kms.deletion_window_days,
             protect=config.production,
         )
@@ -132,10 +144,31 @@ class PlatformStack(TerraformStack):
             "database",
             account_id=account_id,
             secrets_client_security_group_ids=[self.terraform_agent.security_group_id] if self.terraform_agent else [],
+            dr_provider=dr_provider,
+            dr_key_arn=dr_key_arn,
             **data_stores,
         )
         self.cache = Cache(self, "cache", **data_stores)
-        self.storage = Storage(self, "storage", config=config, account_id=account_id, kms_key_arn=self.key.arn)
+        self.storage = Storage(
+            self,
+            "storage",
+            config=config,
+            account_id=account_id,
+            kms_key_arn=self.key.arn,
+            replica_provider=dr_provider,
+        )
+        self.registry = Registry(
+            self,
+            "registry",
+            settings=config.registry,
+            name_prefix=config.name_prefix,
+            account_id=account_id,
+            kms_key_arn=self.key.arn,
+            protect=config.production,
+            dr_region=dr_region,
+            dr_provider=dr_provider,
+            dr_key_arn=dr_key_arn,
+        )
         self.monitoring = Monitoring(
             self,
             "monitoring",
@@ -198,6 +231,15 @@ class PlatformStack(TerraformStack):
             "models_bucket_name": self.storage.models_bucket_name,
             "backup_bucket_name": self.storage.backup_bucket_name,
             "logs_bucket_name": self.storage.logs_bucket_name,
+            # Service -> repository URL: where CI pushes and pods pull (docs/deploying-a-service.md).
+            "registry_repository_urls": self.registry.repository_urls or None,
+            # Service -> repository ARN: the resources a CI push role is granted.
+            "registry_repository_arns": self.registry.repository_arns or None,
+            # Service -> the repository's copy in the disaster-recovery region (docs/operations.md).
+            "registry_replica_repository_urls": self.registry.replica_repository_urls or None,
+            # The replicated automated backups a restore in the disaster-recovery region starts from.
+            "database_backup_replication_arn": self.database.backup_replication_arn,
+            "disaster_recovery_region": dr_region,
             "alb_dns_name": self.monitoring.alb_dns_name,
             # The namespace the workloads' roles may publish metrics to, and the alarms read.
             "custom_metrics_namespace": config.monitoring.custom_metrics_namespace,

@@ -142,7 +142,7 @@ def checkov_scan(synth_dir: Path) -> subprocess.CompletedProcess[str]:
 def custom(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     """dev's file with the options the shipped files do not use, in an app of its own: a public
     endpoint, operator networks and principals, pinned add-ons, Graviton Spot nodes, no RDS Proxy,
-    no operator role."""
+    no operator role, no image repositories."""
     from f1_infra.app import build
 
     folder = tmp_path_factory.mktemp("custom")
@@ -164,6 +164,8 @@ def custom(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     data["cluster"]["node_groups"]["ml_workload"]["instance_types"] = ["m6g.large", "m7g.large"]
     data["database"]["proxy"] = {"enabled": False}
     data["workloads"]["service_accounts"]["api"]["database"] = False
+    # No registry section: the default lists no repository.
+    del data["registry"]
     (folder / "qa.json").write_text(json.dumps(data))
     build([load_environment(folder / "qa.json")], outdir=str(outdir)).synth()
     return Stack("qa", json.loads((outdir / "stacks" / "qa" / "cdk.tf.json").read_text()))

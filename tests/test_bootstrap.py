@@ -241,31 +241,29 @@ def test_bootstrap_holds_no_secret_values(bootstrap: Stack) -> None:
 # ----------------------------------------------------------------------------- regions
 
 
-def test_deploy_regions_add_the_replication_region_when_storage_replicates(
-    configs: dict[str, EnvironmentConfig],
-) -> None:
-    # prod replicates its buckets to us-east-1: KMS keys and buckets are created there too; staging's
-    # billing alarm and its topic are there.
+def test_deploy_regions_add_the_disaster_recovery_and_billing_regions(configs: dict[str, EnvironmentConfig]) -> None:
+    # prod and staging keep copies in us-east-1 (buckets, database backups, images, their keys),
+    # and their billing alarms and topics are there.
     assert deploy_regions(configs["prod"]) == ["us-west-2", "us-east-1"]
     assert deploy_regions(configs["staging"]) == ["us-west-2", "us-east-1"]
     assert deploy_regions(configs["dev"]) == ["us-west-2"]
-    # A replica in the environment's own region adds nothing; prod's billing alarm still needs us-east-1.
+    # Bucket replication alone names no region: the disaster-recovery region does.
     prod = configs["prod"]
-    replication = prod.storage.replication.model_copy(update={"region": prod.region})
-    same = prod.model_copy(update={"storage": prod.storage.model_copy(update={"replication": replication})})
-    assert deploy_regions(same) == ["us-west-2", "us-east-1"]
-    quiet = same.monitoring.model_copy(update={"cost": CostConfig()})
-    assert deploy_regions(same.model_copy(update={"monitoring": quiet})) == ["us-west-2"]
+    alone = prod.model_copy(update={"disaster_recovery": None})
+    assert deploy_regions(alone) == ["us-west-2", "us-east-1"]
+    quiet = alone.monitoring.model_copy(update={"cost": CostConfig()})
+    assert deploy_regions(alone.model_copy(update={"monitoring": quiet})) == ["us-west-2"]
     # An environment with only a billing alarm creates its alarm, topic and key in us-east-1.
     alarm = configs["dev"].monitoring.model_copy(update={"cost": CostConfig(billing_alarm_usd=100)})
     assert deploy_regions(configs["dev"].model_copy(update={"monitoring": alarm})) == ["us-west-2", "us-east-1"]
 
 
-def test_prod_deploy_role_and_boundary_reach_the_replica_region(bootstrap: Stack) -> None:
+@pytest.mark.parametrize("env", ["prod", "staging"])
+def test_deploy_role_and_boundary_reach_the_disaster_recovery_region(bootstrap: Stack, env: str) -> None:
     expected = {"StringEquals": {"aws:RequestedRegion": ["us-west-2", "us-east-1"]}}
-    deploy = policy(bootstrap.resource("aws_iam_role_policy", "prod/policy"))
+    deploy = policy(bootstrap.resource("aws_iam_role_policy", f"{env}/policy"))
     assert statement(deploy, "EnvironmentServices")["Condition"] == expected
-    boundary = policy(bootstrap.resource("aws_iam_policy", "prod/boundary"))
+    boundary = policy(bootstrap.resource("aws_iam_policy", f"{env}/boundary"))
     assert statement(boundary, "WorkloadServices")["Condition"] == expected
     staging = policy(bootstrap.resource("aws_iam_role_policy", "staging/policy"))
     assert statement(staging, "EnvironmentServices")["Condition"] == expected

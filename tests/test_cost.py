@@ -176,6 +176,7 @@ def options(tmp_path_factory: pytest.TempPathFactory) -> Stack:
         account_id="123456789012",
         emails=["qa@f1-analytics.example"],
         default_tags={"Environment": "qa"},
+        allowed_account_id="123456789012",
         key_deletion_window_days=7,
         protect=False,
     )

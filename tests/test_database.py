@@ -344,3 +344,42 @@ def test_alarms_thresholds_follow_the_instance_size(
         assert alarm["dimensions"] == {"DBInstanceIdentifier": instance}
         assert (alarm["comparison_operator"], alarm["threshold"]) == (operator, threshold)
         assert alarm["alarm_actions"] == alarm["ok_actions"] == [stack.ref(*TOPIC_ARN)]
+
+
+# ------------------------------------------------------------------ backups in the disaster-recovery region
+
+
+@pytest.mark.parametrize(("env", "region", "days"), [("prod", "us-east-1", 14), ("staging", "us-east-1", 3)])
+def test_automated_backups_replicate_into_the_dr_region_with_a_key_there(
+    stacks: dict[str, Stack], env: str, region: str, days: int
+) -> None:
+    stack = stacks[env]
+    (replication,) = stack.resources("aws_db_instance_automated_backups_replication").values()
+    # Of the primary only: RDS for PostgreSQL keeps no automated backups of read replicas.
+    assert replication["source_db_instance_arn"] == stack.ref(INSTANCE, "database/instance", "arn")
+    assert replication["retention_period"] == days
+    # Created through the DR region's provider, encrypted with a key made by that same provider:
+    # RDS refuses a key of another region for the copy of an encrypted instance.
+    (dr,) = [p for p in stack.doc["provider"]["aws"] if p.get("alias") == "disaster_recovery"]
+    assert dr["region"] == region
+    assert replication["provider"] == "aws.disaster_recovery"
+    assert replication["kms_key_id"] == stack.ref("aws_kms_key", "disaster_recovery/key", "arn")
+    key = stack.resource("aws_kms_key", "disaster_recovery/key")
+    assert key["provider"] == "aws.disaster_recovery"
+    assert key["enable_key_rotation"] is True
+    # The source keeps automated backups: RDS replicates nothing without them.
+    assert primary(stack)["backup_retention_period"] > 0
+    assert stack.resource("aws_kms_alias", "disaster_recovery/key_alias")["provider"] == "aws.disaster_recovery"
+
+
+def test_no_backup_replication_nor_dr_region_in_dev(stacks: dict[str, Stack]) -> None:
+    dev = stacks["dev"]
+    assert not dev.resources("aws_db_instance_automated_backups_replication")
+    assert [p for p in dev.doc["provider"]["aws"] if "alias" in p] == []
+
+
+def test_the_backup_replication_is_an_output_where_there_is_one(stacks: dict[str, Stack]) -> None:
+    assert stacks["prod"].doc["output"]["database_backup_replication_arn"]["value"] == stacks["prod"].ref(
+        "aws_db_instance_automated_backups_replication", "database/backup_replication"
+    )
+    assert "database_backup_replication_arn" not in stacks["dev"].doc["output"]

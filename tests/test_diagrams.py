@@ -80,14 +80,19 @@ def test_trust_names_the_principals_and_what_each_role_reaches(stack: Stack, con
     assert re.search(rf'{operator[1]} -->\|"eks:DescribeCluster"\| n_aws_eks_cluster_', picture)
 
 
-def test_disaster_recovery_region_only_where_buckets_replicate(stack: Stack, config: EnvironmentConfig) -> None:
+def test_disaster_recovery_region_only_where_something_is_kept_there(stack: Stack, config: EnvironmentConfig) -> None:
     picture = diagrams.disaster_recovery(stack.doc)
-    replication = config.storage.replication
-    if replication is None:
+    if config.disaster_recovery_region is None:
         assert picture == ""
         return
-    assert f'["{replication.region} (disaster recovery)"]' in picture
-    assert picture.count('-->|"replicated by') == len(replication.buckets)
+    assert f'["{config.disaster_recovery_region} (disaster recovery)"]' in picture
+    replication = config.storage.replication
+    by_s3 = f'-->|"replicated by {config.name_prefix}-s3-replication'
+    assert picture.count(by_s3) == (len(replication.buckets) if replication else 0)
+    replicated = config.registry.repositories if config.registry.replicate else ()
+    assert picture.count('-->|"replicated by ECR"|') == len(replicated)
+    backups = config.database.backup_replication is not None
+    assert picture.count('-->|"automated backups and transaction logs"|') == int(backups)
 
 
 def test_architecture_shows_the_pictures(stacks: dict[str, Stack], configs: dict[str, EnvironmentConfig]) -> None:

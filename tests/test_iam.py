@@ -65,10 +65,14 @@ PUBLISHED = [json.loads(in_partition(document, "aws")) for document in LOAD_BALA
 # Resource policies attached to one resource: "*" there is that resource.
 RESOURCE_POLICY_TYPES = {"aws_kms_key"}
 POLICY_KEYS = {"policy", "assume_role_policy"}
+# Types whose `policy` is no IAM policy (an ECR lifecycle policy is a list of expiry rules).
+NOT_IAM_POLICY_TYPES = {"aws_ecr_lifecycle_policy"}
 
 
 def documents(stack: Stack) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for type_, name, body in stack.all_resources():
+        if type_ in NOT_IAM_POLICY_TYPES:
+            continue
         for key in POLICY_KEYS & set(body):
             yield type_, f"{type_}.{name}.{key}", json.loads(body[key])
 

@@ -496,6 +496,31 @@ def test_workspace_without_a_token_is_skipped(staging: EnvironmentConfig) -> Non
 # --------------------------------------------------------------------------- the command
 
 
+def source_regions(stubs: Stubs, *, supported: bool) -> None:
+    stubs["rds"].add_response(
+        "describe_source_regions",
+        {"SourceRegions": [{"RegionName": REGION, "SupportsDBInstanceAutomatedBackupsReplication": supported}]},
+        {"RegionName": REGION},
+    )
+
+
+@pytest.mark.parametrize(("supported", "status"), [(True, "ok"), (False, "FAIL")])
+def test_backup_replication_needs_the_dr_region_to_accept_the_environments(
+    stubs: Stubs, staging: EnvironmentConfig, supported: bool, status: str
+) -> None:
+    source_regions(stubs, supported=supported)
+    clients = Clients.of(stubs, REGION, "us-east-1")
+    (result,) = preflight.check_backup_replication(clients, staging)
+    assert (result.name, result.status) == ("RDS backup replication", status)
+    if not supported:
+        assert result.detail.startswith("us-east-1 does not accept automated backups of us-west-2")
+
+
+def test_no_backup_replication_check_without_replication(stubs: Stubs, staging: EnvironmentConfig) -> None:
+    without = changed(staging, "database", backup_replication=None)
+    assert preflight.check_backup_replication(Clients.of(stubs, REGION, "us-east-1"), without) == []
+
+
 def all_passing(stubs: Stubs, *, deny_db_instances: bool = False) -> None:
     """The calls of every AWS check of staging, in order, each answered so that it passes (but
     for DescribeDBInstances when it is denied)."""
@@ -519,6 +544,7 @@ def all_passing(stubs: Stubs, *, deny_db_instances: bool = False) -> None:
     stubs.quota("elasticache", "L-DFE45DF3", 300)
     offerings(stubs, [(t, z) for t in ALL_TYPES for z in ZONES])
     orderable(stubs, "db.r5.xlarge", [("15.7", True)])
+    source_regions(stubs, supported=True)
     reserved_offerings(stubs, 1)
     stubs["eks"].add_response(
         "describe_cluster_versions", {"clusterVersions": [{"clusterVersion": "1.35", "status": "standard-support"}]}
@@ -589,7 +615,8 @@ def test_all_checks_pass(stubs: Stubs, staging: EnvironmentConfig) -> None:
     all_passing(stubs)
     status, out, err = run_command(staging, stubs, {"TF_TOKEN_app_terraform_io": "secret"})
     assert (status, err) == (0, "")
-    assert stubs.regions == {REGION}
+    # RDS is asked in staging's DR region too, where its backups are replicated.
+    assert stubs.regions == {REGION, "us-east-1"}
     assert out == (
         "preflight staging: account 111122223333, us-west-2\n"
         "ok    AWS account                       111122223333 is the file's account_id\n"
@@ -603,6 +630,7 @@ def test_all_checks_pass(stubs: Stubs, staging: EnvironmentConfig) -> None:
         "ok    EC2 instance types (ml_workload)  m5.large, m5a.large, m5d.large, m6i.large in us-west-2a, us-west-2b, "
         "us-west-2c\n"
         "ok    RDS instance class                db.r5.xlarge postgres 15 Multi-AZ is orderable\n"
+        "ok    RDS backup replication            us-west-2 -> us-east-1 is supported\n"
         "ok    ElastiCache node type             cache.r7g.large is offered in us-west-2\n"
         "ok    EKS Kubernetes version            1.35: standard-support\n"
         "ok    EKS add-ons                       vpc-cni, kube-proxy, coredns, aws-ebs-csi-driver, metrics-server, "
@@ -611,7 +639,7 @@ def test_all_checks_pass(stubs: Stubs, staging: EnvironmentConfig) -> None:
         "ok    Route 53 hosted zone              Z0STAGINGF1EXAMPLE01 (staging.f1-analytics.example) holds "
         "staging.f1-analytics.example\n"
         "ok    Terraform Cloud workspace         app.terraform.io/f1-analytics/f1-analytics-staging exists\n"
-        "all 16 checks passed.\n"
+        "all 17 checks passed.\n"
     )
 
 
@@ -629,7 +657,7 @@ def test_an_aws_error_fails_its_check_only(stubs: Stubs, staging: EnvironmentCon
         "skip  Terraform Cloud workspace         app.terraform.io/f1-analytics/f1-analytics-staging: no TF_TOKEN_* "
         "or TFE_TOKEN in the environment" in lines
     )
-    assert lines[-1] == "1 of 16 checks failed."
+    assert lines[-1] == "1 of 17 checks failed."
 
 
 class NoCredentials:

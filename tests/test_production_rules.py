@@ -84,6 +84,18 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "/storage/replication/buckets",
         f"lacks backups; every bucket is replicated {PRODUCTION}",
     ),
+    (
+        "database backups not replicated",
+        delete("database", "backup_replication"),
+        "/database/backup_replication",
+        f"is required {PRODUCTION}: replicate the automated backups into the disaster-recovery region",
+    ),
+    (
+        "images not replicated",
+        set_at("registry", "replicate", value=False),
+        "/registry/replicate",
+        f"must be true {PRODUCTION}: the images are needed to run the services in the disaster-recovery region",
+    ),
 ]
 
 

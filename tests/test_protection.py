@@ -92,3 +92,12 @@ def test_cluster_deletion_protection_follows_the_file(stack: Stack, config: Envi
     assert cluster["deletion_protection"] is config.cluster.deletion_protection
     if config.production:
         assert cluster["deletion_protection"] is True
+
+
+def test_image_repositories_survive_and_keep_their_images(stack: Stack, config: EnvironmentConfig) -> None:
+    repositories = stack.resources("aws_ecr_repository")
+    assert repositories
+    for name, repository in repositories.items():
+        assert prevent_destroy(repository) is config.production, name
+        if config.production:
+            assert repository["force_delete"] is False, name

@@ -4,7 +4,6 @@ from typing import Any
 
 import pytest
 
-from f1_infra.constructs.storage import DR_PROVIDER_ALIAS
 from f1_infra.settings.environment import EnvironmentConfig
 from tests.synth import Stack, policy, statement
 
@@ -277,8 +276,9 @@ def test_backups_object_lock(stacks: dict[str, Stack], env: str, locked_days: in
 def test_no_replication_outside_production(stacks: dict[str, Stack], env: str) -> None:
     stack = stacks[env]
     assert not stack.resources("aws_s3_bucket_replication_configuration")
-    assert [p for p in stack.doc["provider"]["aws"] if p.get("alias") == DR_PROVIDER_ALIAS] == []
     assert stack.count("aws_s3_bucket", "storage/") == 3
+    # staging's disaster-recovery region holds its database backups, never a bucket.
+    assert all("provider" not in b for b in stack.resources("aws_s3_bucket").values())
 
 
 @pytest.fixture
@@ -287,13 +287,12 @@ def prod(stacks: dict[str, Stack]) -> Stack:
 
 
 def test_prod_replicates_to_the_dr_region_through_an_aliased_provider(prod: Stack) -> None:
-    (dr,) = [p for p in prod.doc["provider"]["aws"] if p.get("alias") == "storage_replica"]
-    assert dr["alias"] == "storage_replica"
+    (dr,) = [p for p in prod.doc["provider"]["aws"] if p.get("alias") == "disaster_recovery"]
     assert dr["region"] == "us-east-1"
     assert dr["default_tags"] == next(p for p in prod.doc["provider"]["aws"] if "alias" not in p)["default_tags"]
     for key in BUCKETS:
         replica = prod.resource("aws_s3_bucket", f"storage/{key}_replica/bucket")
-        assert replica["provider"] == "aws.storage_replica"
+        assert replica["provider"] == "aws.disaster_recovery"
         assert replica["bucket"] == f"f1-analytics-prod-{NAMES[key]}-dr-{SUFFIX}"
         for type_, part in (
             ("aws_s3_bucket_public_access_block", "public_access"),
@@ -302,12 +301,12 @@ def test_prod_replicates_to_the_dr_region_through_an_aliased_provider(prod: Stac
             ("aws_s3_bucket_policy", "policy"),
             ("aws_s3_bucket_lifecycle_configuration", "lifecycle"),
         ):
-            assert prod.resource(type_, f"storage/{key}_replica/{part}")["provider"] == "aws.storage_replica"
+            assert prod.resource(type_, f"storage/{key}_replica/{part}")["provider"] == "aws.disaster_recovery"
 
 
 def test_replica_key_lives_in_the_dr_region(prod: Stack) -> None:
     key = prod.resource("aws_kms_key", "storage/replica_key")
-    assert key["provider"] == "aws.storage_replica"
+    assert key["provider"] == "aws.disaster_recovery"
     assert key["enable_key_rotation"] is True
     assert key["lifecycle"] == {"prevent_destroy": True}
     admin = statement(policy(key), "AccountAdministration")
@@ -359,7 +358,7 @@ def test_replicas_log_into_the_replica_of_the_logs_bucket(prod: Stack) -> None:
     for key in KMS_BUCKETS:
         logging = prod.resource("aws_s3_bucket_logging", f"storage/{key}_replica/logging")
         assert logging["target_bucket"] == bucket_ref(prod, "logs_replica")
-        assert logging["provider"] == "aws.storage_replica"
+        assert logging["provider"] == "aws.disaster_recovery"
     logging = statement(
         policy(prod.resource("aws_s3_bucket_policy", "storage/logs_replica/policy")), "S3ServerAccessLogs"
     )

@@ -149,12 +149,6 @@ CASES: list[tuple[str, Mutation, str, str]] = [
         "force_destroy would let a destroy delete every object; it is refused when production is true",
     ),
     (
-        "replication into the same region",
-        in_prod(set_at("storage", "replication", "region", value="us-west-2")),
-        "/storage/replication/region",
-        "'us-west-2' is the environment's own region; replicas belong in another region",
-    ),
-    (
         "replication without the logs bucket",
         in_prod(set_at("storage", "replication", "buckets", value=["backups"])),
         "/storage/replication/buckets",

@@ -85,7 +85,10 @@ def built(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPa
     issuer = IamOpenidConnectProvider(
         scope, "oidc", url="https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE", client_id_list=["sts.amazonaws.com"]
     )
-    storage = Storage(scope, "storage", config=config, account_id=ACCOUNT, kms_key_arn=KEY_ARN)
+    dr_provider = AwsProvider(scope, "dr", alias="dr", region=config.disaster_recovery_region)
+    storage = Storage(
+        scope, "storage", config=config, account_id=ACCOUNT, kms_key_arn=KEY_ARN, replica_provider=dr_provider
+    )
     roles = WorkloadRoles(
         scope,
         "storage_access",

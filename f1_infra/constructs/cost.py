@@ -18,7 +18,6 @@ from cdktf_cdktf_provider_aws.ce_cost_allocation_tag import CeCostAllocationTag
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
@@ -27,6 +26,7 @@ from constructs import Construct
 from f1_infra.constructs.alerts import OWNER_ACTIONS
 from f1_infra.constructs.encryption import PUBLISHER_KEY_ACTIONS, account_administration
 from f1_infra.iam import policy_document, statement
+from f1_infra.providers import aws_provider
 from f1_infra.settings.monitoring import BudgetConfig, CostConfig
 
 # The key the provider's default_tags give every resource the environment's name under.
@@ -119,6 +119,7 @@ class CostControls(Construct):
         account_id: str,
         emails: Sequence[str],
         default_tags: Mapping[str, str],
+        allowed_account_id: str | None,
         key_deletion_window_days: int,
         protect: bool,
     ) -> None:
@@ -130,12 +131,13 @@ class CostControls(Construct):
             return
         # Also when the environment's region is us-east-1: the billing topic stays its own, with
         # the same addresses wherever the environment runs.
-        provider = AwsProvider(
+        provider = aws_provider(
             self,
             "provider",
-            alias=BILLING_PROVIDER_ALIAS,
             region=BILLING_REGION,
-            default_tags=[AwsProviderDefaultTags(tags=dict(default_tags))],
+            default_tags=default_tags,
+            account_id=allowed_account_id,
+            alias=BILLING_PROVIDER_ALIAS,
         )
         if settings.activate_environment_tag:
             CeCostAllocationTag(self, "environment_tag", tag_key=ENVIRONMENT_TAG, status="Active", provider=provider)

@@ -2,10 +2,11 @@
 
 from collections.abc import Sequence
 
-from cdktf import Fn, TerraformLocal, TerraformResourceLifecycle, TerraformStack
+from cdktf import Fn, TerraformLocal, TerraformProvider, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_instance_automated_backups_replication import DbInstanceAutomatedBackupsReplication
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_proxy import DbProxy, DbProxyAuth
 from cdktf_cdktf_provider_aws.db_proxy_default_target_group import (
@@ -85,7 +86,8 @@ class Database(Construct):
     groups (and the proxy, when there is one).
 
     Attributes: ``identifier``, ``endpoint``, ``port``, ``security_group_id``,
-    ``master_secret_arn``, ``critical_alarm_names``, ``proxy_endpoint`` (None without a proxy),
+    ``master_secret_arn``, ``critical_alarm_names``, ``backup_replication_arn`` (the replicated
+    automated backups in the disaster-recovery region; None without), ``proxy_endpoint`` (None without a proxy),
     ``proxy_user_arn`` (the `rds-db` user a client of the proxy connects as with an IAM token:
     None without a proxy that requires IAM authentication).
     """
@@ -102,6 +104,8 @@ class Database(Construct):
         network: Network,
         allowed_security_group_ids: Sequence[str],
         secrets_client_security_group_ids: Sequence[str] = (),
+        dr_provider: TerraformProvider | None = None,
+        dr_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         self._account_id = account_id
@@ -263,6 +267,24 @@ class Database(Construct):
                     depends_on=[*log_groups(f"replica_{number}", replica_name), *monitoring_dependencies],
                 )
             )
+
+        self.backup_replication_arn: str | None = None
+        if db.backup_replication is not None:
+            # The rules refuse backup replication without a disaster-recovery region.
+            assert dr_provider is not None
+            assert dr_key_arn is not None
+            # Created in the destination region. The primary only: RDS for PostgreSQL keeps no
+            # automated backups of read replicas, so there is nothing of theirs to replicate.
+            replication = DbInstanceAutomatedBackupsReplication(
+                self,
+                "backup_replication",
+                source_db_instance_arn=primary.arn,
+                # The source is encrypted, so RDS needs a key of the destination region (rule 55).
+                kms_key_id=dr_key_arn,
+                retention_period=db.backup_replication.retention_days,
+                provider=dr_provider,
+            )
+            self.backup_replication_arn = replication.id
 
         self.proxy_endpoint: str | None = None
         self.proxy_user_arn: str | None = None

@@ -52,7 +52,6 @@ from constructs import Construct
 
 from f1_infra.constructs.encryption import account_administration, environment_key_use
 from f1_infra.iam import policy_document, service_trust_policy, statement
-from f1_infra.providers import aws_provider
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.settings.storage import (
     BUCKET_SUFFIX_BYTES,
@@ -86,7 +85,6 @@ ELB_ACCOUNT_REGIONS = frozenset(
     }
 )  # fmt: skip
 S3_LOG_DELIVERY = "logging.s3.amazonaws.com"
-DR_PROVIDER_ALIAS = "storage_replica"
 
 READ_ACTIONS = ("s3:GetObject",)
 # Multipart uploads to an SSE-KMS bucket need kms:Decrypt as well as kms:GenerateDataKey.
@@ -319,7 +317,14 @@ class Storage(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id: str, *, config: EnvironmentConfig, account_id: str, kms_key_arn: str
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: EnvironmentConfig,
+        account_id: str,
+        kms_key_arn: str,
+        replica_provider: TerraformProvider | None = None,
     ) -> None:
         super().__init__(scope, id)
         storage, prefix = config.storage, config.name_prefix
@@ -353,7 +358,18 @@ class Storage(Construct):
 
         self.replicas: dict[str, Bucket] = {}
         if storage.replication is not None:
-            self._replicate(config, storage.replication, account_id, kms_key_arn, suffix)
+            # The rules refuse replication without a disaster-recovery region (rules/disaster_recovery.py).
+            assert replica_provider is not None
+            assert config.disaster_recovery_region is not None
+            self._replicate(
+                config,
+                storage.replication,
+                config.disaster_recovery_region,
+                replica_provider,
+                account_id,
+                kms_key_arn,
+                suffix,
+            )
 
         self.models_bucket_name: str = self.buckets["models"].name
         self.models_bucket_arn: str = self.buckets["models"].arn
@@ -369,13 +385,13 @@ class Storage(Construct):
         self,
         config: EnvironmentConfig,
         replication: ReplicationConfig,
+        dr_region: str,
+        provider: TerraformProvider,
         account_id: str,
         kms_key_arn: str,
         suffix: str,
     ) -> None:
         storage, prefix, partition = config.storage, config.name_prefix, config.partition
-        dr_region = replication.region
-        provider = aws_provider(self, "replica_provider", config=config, region=dr_region, alias=DR_PROVIDER_ALIAS)
         replica_key = KmsKey(
             self,
             "replica_key",

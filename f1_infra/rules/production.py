@@ -87,3 +87,14 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
                 pointer("storage", "replication", "buckets"),
                 f"lacks {', '.join(unreplicated)}; every bucket is replicated {PRODUCTION}",
             )
+    if db.backup_replication is None:
+        yield (
+            pointer("database", "backup_replication"),
+            f"is required {PRODUCTION}: replicate the automated backups into the disaster-recovery region, so that "
+            "the database can be restored there when its region is lost",
+        )
+    if config.registry.repositories and not config.registry.replicate:
+        yield (
+            pointer("registry", "replicate"),
+            f"must be true {PRODUCTION}: the images are needed to run the services in the disaster-recovery region",
+        )

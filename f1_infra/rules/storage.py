@@ -107,17 +107,11 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
         yield from lifecycle_problems(bucket.lifecycle, pointer("storage", "buckets", key, "lifecycle"))
 
     replication = storage.replication
-    if replication is not None:
-        if replication.region == config.region:
-            yield (
-                pointer("storage", "replication", "region"),
-                (f"{replication.region!r} is the environment's own region; replicas belong in another region"),
-            )
-        if "logs" not in replication.buckets:
-            yield (
-                pointer("storage", "replication", "buckets"),
-                (
-                    "list 'logs' too: the replicas' server access logs go to the replica of the logs bucket, "
-                    "since S3 logs only to a bucket in the same region"
-                ),
-            )
+    if replication is not None and "logs" not in replication.buckets:
+        yield (
+            pointer("storage", "replication", "buckets"),
+            (
+                "list 'logs' too: the replicas' server access logs go to the replica of the logs bucket, "
+                "since S3 logs only to a bucket in the same region"
+            ),
+        )

@@ -53,6 +53,16 @@ class DatabaseProxyConfig(Setting):
     )
 
 
+class BackupReplicationConfig(Setting):
+    retention_days: int = Field(
+        7,
+        ge=1,
+        le=35,
+        description="Days the replicated automated backups are kept in disaster_recovery.region (1 to 35); a "
+        "restore there can go back this far. Independent of backup_retention_days.",
+    )
+
+
 class DatabaseAlarmsConfig(Setting):
     """Alarm thresholds; None means "derived from the instance size" (see DatabaseConfig)."""
 
@@ -179,6 +189,13 @@ class DatabaseConfig(Setting):
     )
     replica_instance_class: DbInstanceClass | None = Field(
         None, description="Instance class of the read replicas; left out, the primary's instance_class."
+    )
+    backup_replication: BackupReplicationConfig | None = Field(
+        None,
+        description="Replicate the primary's automated backups (snapshots and transaction logs) into "
+        "disaster_recovery.region, encrypted with a key of that region, so that the database can be restored there "
+        "to any point in time of the retention. Needs backup_retention_days above 0. Leave out for no "
+        "copy outside the environment's region.",
     )
     proxy: DatabaseProxyConfig = Field(
         DatabaseProxyConfig(),

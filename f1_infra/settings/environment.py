@@ -13,8 +13,10 @@ from f1_infra.settings.cache import CacheConfig
 from f1_infra.settings.cluster import ClusterConfig
 from f1_infra.settings.cluster_services import ClusterServicesConfig
 from f1_infra.settings.database import DatabaseConfig
+from f1_infra.settings.disaster_recovery import DisasterRecoveryConfig
 from f1_infra.settings.monitoring import MonitoringConfig
 from f1_infra.settings.network import NetworkConfig
+from f1_infra.settings.registry import RegistryConfig
 from f1_infra.settings.storage import StorageConfig
 from f1_infra.settings.workloads import WorkloadsConfig
 
@@ -32,6 +34,8 @@ MOVED_SETTINGS = {
     "/workloads/service_accounts with training_queue: true; set its namespace there",
     "/monitoring/training/service_account": "the training queue's consumer is now the service account in "
     "/workloads/service_accounts with training_queue: true",
+    "/storage/replication/region": "the disaster-recovery region is shared by the buckets, the database backups and "
+    "the container images: it moved to /disaster_recovery/region",
 }
 
 TagKey = Annotated[
@@ -45,6 +49,15 @@ TagKey = Annotated[
 ]
 TagValue = Annotated[str, Field(max_length=256, pattern=r"^[A-Za-z0-9 _.:/=+@-]*$")]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")]
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition a region belongs to."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
 
 
 AccountId = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
@@ -142,6 +155,17 @@ class EnvironmentConfig(Setting):
     cache: CacheConfig = Field(
         description="The ElastiCache (Redis OSS or Valkey) replication group, its AUTH token secret, logs and alarms."
     )
+    disaster_recovery: DisasterRecoveryConfig | None = Field(
+        None,
+        description="The disaster-recovery region, where storage.replication, database.backup_replication and "
+        "registry.replicate keep their copies. Leave out for an environment that keeps nothing outside "
+        "its region.",
+    )
+    registry: RegistryConfig = Field(
+        RegistryConfig(),
+        description="The ECR repositories of the platform's container images: one per service, immutable tags, "
+        "scan on push, KMS, lifecycle, optional replication into disaster_recovery.region.",
+    )
     storage: StorageConfig = Field(
         StorageConfig(),
         description="The S3 module: buckets for ML model artifacts, data backups and logs, their lifecycle and "
@@ -170,11 +194,12 @@ class EnvironmentConfig(Setting):
 
     @property
     def partition(self) -> str:
-        if self.region.startswith("cn-"):
-            return "aws-cn"
-        if self.region.startswith("us-gov-"):
-            return "aws-us-gov"
-        return "aws"
+        return partition_of(self.region)
+
+    @property
+    def disaster_recovery_region(self) -> str | None:
+        """Where the environment keeps its copies, or None when it keeps none outside its region."""
+        return self.disaster_recovery.region if self.disaster_recovery else None
 
     @property
     def default_tags(self) -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from f1_infra.settings.base import UNIQUE, Region, Setting
+from f1_infra.settings.base import UNIQUE, Setting
 
 # Bucket names end with the hex form of a random_id of this many bytes: unique in S3's global
 # namespace, and fixed in the Terraform state after the first apply.
@@ -145,7 +145,6 @@ class StorageBuckets(Setting):
 
 
 class ReplicationConfig(Setting):
-    region: Region = Field(description="The disaster-recovery region that holds the replicas; must differ from region.")
     buckets: tuple[BucketKey, ...] = Field(
         min_length=1,
         json_schema_extra=UNIQUE,
@@ -175,6 +174,6 @@ class StorageConfig(Setting):
     buckets: StorageBuckets = Field(StorageBuckets(), description="The three buckets of the environment.")
     replication: ReplicationConfig | None = Field(
         None,
-        description="Cross-region replication of buckets into replica buckets in a disaster-recovery region (each "
+        description="Cross-region replication of buckets into replica buckets in disaster_recovery.region (each "
         "replica encrypted with a KMS key of that region). Leave out for no replication.",
     )

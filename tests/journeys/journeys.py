@@ -22,8 +22,9 @@ from typing import Any
 from f1_infra.constructs.cluster import CONTROL_PLANE_PORTS
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.settings.workloads import PLATFORM_SERVICE_ACCOUNTS
+from f1_infra.terraform_cloud import deploy_role_name
 from tests.journeys.network import admits, groups_of, path_open
-from tests.journeys.policy import Request, boundary_policy, evaluate, role_policies
+from tests.journeys.policy import Request, boundary_policy, evaluate, managed_policy_arns, role_policies
 from tests.synth import Stack
 
 # A request carries these wherever the policies the journeys cross ask for them: TLS 1.3 over
@@ -31,6 +32,27 @@ from tests.synth import Stack
 TLS = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
 # The account, as the stacks write it.
 ACCOUNT = "${data.aws_caller_identity.caller.account_id}"
+# AWS managed policies a journey crosses, as AWS publishes them (the stacks only name their ARNs):
+# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonEC2ContainerRegistryPullOnly.html
+MANAGED_POLICIES = {
+    "AmazonEC2ContainerRegistryPullOnly": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:GetAuthorizationToken",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchImportUpstreamImage",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+}
+# What the kubelet calls to pull an image: a registry token, then the manifest and the layers.
+PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 # A stand-in ARN of the shape the AWS Load Balancer Controller registers targets in.
 TARGET_GROUP_ARN = "arn:aws:elasticloadbalancing:{region}:123456789012:targetgroup/api-20261201/0123456789abcdef"
 
@@ -348,6 +370,65 @@ def alarm_to_subscription(world: World) -> list[str]:
     return problems
 
 
+def nodes_pull_images(world: World) -> list[str]:
+    """A node pulls a service's image: the node role (through the AWS managed pull policy, within its
+    boundary) gets a registry token and reads the repository; the repository has no policy of its own
+    that could deny it (same account: the identity policy suffices). The images are encrypted with
+    the environment key, which ECR uses through the grants it made when the repository was created,
+    so the node needs no KMS permission; the deploy role that creates the repository may make those
+    grants through the key policy's account statement."""
+    stack, problems = world.stack, []
+    role = "cluster/node_role"
+    arns = managed_policy_arns(stack, role)
+    documents = [doc for name, doc in MANAGED_POLICIES.items() if any(a.endswith(f":policy/{name}") for a in arns)]
+    try:
+        boundary = boundary_policy(world.stacks.values(), stack, role)
+    except KeyError as missing:
+        return [str(missing)]
+    signed = {"aws:RequestedRegion": world.config.region, "aws:PrincipalAccount": ACCOUNT}
+    principal = {"AWS": _role(world, role)}
+    repositories = {
+        name: body
+        for name, body in stack.resources("aws_ecr_repository").items()
+        if "provider" not in body
+        and body["name"] in {f"{world.config.name_prefix}/{s}" for s in world.config.registry.repositories}
+    }
+    if len(repositories) != len(world.config.registry.repositories):
+        problems.append("a service of registry.repositories has no repository")
+    policies = {b["repository"] for b in stack.resources("aws_ecr_repository_policy").values()}
+    requests = [("ecr:GetAuthorizationToken", "*")]
+    for name, body in repositories.items():
+        requests += [(action, f"${{aws_ecr_repository.{name}.arn}}") for action in PULL_ACTIONS]
+        if f"${{aws_ecr_repository.{name}.name}}" in policies:
+            problems.append(f"{body['name']} has a repository policy the journey does not evaluate")
+        if body.get("encryption_configuration", [{}])[0].get("kms_key") != stack.ref("aws_kms_key", "kms/key", "arn"):
+            problems.append(f"{body['name']} is not encrypted with the environment key")
+    for action, resource in requests:
+        decision = evaluate(
+            Request(action, resource, principal=principal, context=signed), documents, boundary=boundary
+        )
+        if not decision.allowed:
+            problems.append(f"{role}: {action} on {resource}: {decision.reason}")
+    # A Terraform Cloud environment is deployed by its bootstrap role; a local one by whoever runs it.
+    bootstrap = world.stacks.get("bootstrap")
+    deploy_policy = _document(bootstrap, "aws_iam_role_policy", f"{world.stack.name}/policy") if bootstrap else None
+    if deploy_policy is not None and repositories:
+        decision = evaluate(
+            Request(
+                "kms:CreateGrant",
+                stack.ref("aws_kms_key", "kms/key", "arn"),
+                principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/{deploy_role_name(world.config)}"},
+                context={**signed, "kms:ViaService": f"ecr.{world.config.region}.amazonaws.com"},
+            ),
+            [deploy_policy],
+            resource_policy=_key_policy(world),
+            resource_policy_required=True,
+        )
+        if not decision.allowed:
+            problems.append(f"the deploy role cannot let ECR use the environment key: {decision.reason}")
+    return problems
+
+
 def service_account_roles(world: World) -> list[str]:
     """Every IRSA role's trust names exactly one service account, and a declared one."""
     declared = {(a.namespace, n) for n, a in world.config.workloads.service_accounts.items()}
@@ -382,6 +463,7 @@ JOURNEYS: dict[str, Journey] = {
         ingestion,
         operators_to_api,
         alarm_to_subscription,
+        nodes_pull_images,
         service_account_roles,
     )
 }
@@ -417,6 +499,9 @@ def enablers(world: World) -> Iterable[tuple[str, str, str, str | None]]:
     for email in world.config.alerts.emails:
         yield "alarm_to_subscription", "aws_sns_topic_subscription", f"alerts/email_{email}", None
     yield "operators_to_api", "aws_eks_access_policy_association", "cluster/operator_access_policy", None
+    yield "nodes_pull_images", "aws_iam_role_policy_attachment", "cluster/node_AmazonEC2ContainerRegistryPullOnly", None
+    for service in world.config.registry.repositories:
+        yield "nodes_pull_images", "aws_ecr_repository", f"registry/primary/{service.replace('-', '_')}", None
     if world.services is not None:
         yield "internet_to_pods", "helm_release", "load_balancer_controller", world.services.name
 
