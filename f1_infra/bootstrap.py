@@ -103,6 +103,8 @@ SERVICE_OF_TYPE: dict[str, str] = {
     "aws_wafv2_": "wafv2",
     "aws_route53_": "route53",
     "aws_budgets_": "budgets",
+    "aws_guardduty_": "guardduty",
+    "aws_cloudtrail": "cloudtrail",
     "aws_ecs_": "ecs",
 }
 # Data sources that Terraform answers without calling AWS, or that need no permission.

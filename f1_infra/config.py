@@ -290,6 +290,7 @@ def load_files(files: Iterable[Path]) -> list[EnvironmentConfig]:
         except ConfigError as exc:
             problems.extend(exc.problems)
     problems.extend(_shared_state_problems(configs))
+    problems.extend(_shared_detector_problems(configs))
     if problems:
         raise ConfigError(problems)
     return configs
@@ -327,6 +328,25 @@ def _shared_state_problems(configs: Iterable[EnvironmentConfig]) -> Iterator[Pro
                 config.source,
                 pointer("backend", field),
                 f"{where} is also the state of {others}; every environment needs its own state",
+            )
+
+
+def _shared_detector_problems(configs: Iterable[EnvironmentConfig]) -> Iterator[Problem]:
+    """An account has at most one GuardDuty detector per region, and a second CreateDetector fails at
+    apply. The files do not say which account they deploy to, so any two that create a detector in
+    one region could share an account (staging and prod may): each of them is named."""
+    creating: dict[str, list[EnvironmentConfig]] = {}
+    for config in configs:
+        if config.security.guardduty.detector == "create":
+            creating.setdefault(config.region, []).append(config)
+    for region, owners in creating.items():
+        for config in owners if len(owners) > 1 else ():
+            others = ", ".join(o.source for o in owners if o is not config)
+            yield Problem(
+                config.source,
+                pointer("security", "guardduty", "detector"),
+                f"is create, as in {others} for {region}; an account has one GuardDuty detector per region, and "
+                "the files may share an account: set adopt in all but one of them",
             )
 
 

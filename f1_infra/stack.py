@@ -23,6 +23,7 @@ from f1_infra.constructs.encryption import EnvironmentKey
 from f1_infra.constructs.load_balancer_controller import LoadBalancerControllerRole
 from f1_infra.constructs.monitoring import Monitoring
 from f1_infra.constructs.network import Network
+from f1_infra.constructs.security import SecurityEvents
 from f1_infra.constructs.storage import Storage
 from f1_infra.constructs.terraform_agent import TerraformAgent, has_agent
 from f1_infra.constructs.workloads import WorkloadRoles
@@ -62,7 +63,7 @@ class PlatformStack(TerraformStack):
     that runs the cluster services workspace inside the VPC.
 
     Attributes: ``config``, ``key``, ``alerts``, ``network``, ``cluster``, ``database``, ``cache``,
-    ``storage``, ``monitoring``, ``workloads``, ``load_balancer_controller``, ``terraform_agent``
+    ``storage``, ``monitoring``, ``security``, ``workloads``, ``load_balancer_controller``, ``terraform_agent``
     (None without a Terraform Cloud backend).
     """
 
@@ -86,7 +87,7 @@ class PlatformStack(TerraformStack):
             config=config,
             account_id=account_id,
             kms_key_arn=self.key.arn,
-            alerts_topic_arn=self.alerts.topic_arn,
+            alert_topics=self.alerts.topics,
             network=self.network,
         )
         # Before the data stores: the database's Secrets Manager endpoint admits the agent's task.
@@ -108,7 +109,7 @@ class PlatformStack(TerraformStack):
         data_stores = {
             "config": config,
             "kms_key_arn": self.key.arn,
-            "alerts_topic_arn": self.alerts.topic_arn,
+            "alert_topics": self.alerts.topics,
             "network": self.network,
             # Only the EKS nodes, where the platform's services run, reach the data stores.
             "allowed_security_group_ids": [self.cluster.node_security_group_id],
@@ -127,13 +128,23 @@ class PlatformStack(TerraformStack):
             "monitoring",
             config=config,
             kms_key_arn=self.key.arn,
-            alerts_topic_arn=self.alerts.topic_arn,
+            alert_topics=self.alerts.topics,
             network=self.network,
             storage=self.storage,
+            cluster=self.cluster,
             database=self.database,
             cache=self.cache,
         )
         self.monitoring.admit_to_targets(self.cluster.node_security_group_id)
+        self.security = SecurityEvents(
+            self,
+            "security",
+            config=config,
+            kms_key_arn=self.key.arn,
+            critical_topic_arn=self.alerts.topics.critical,
+            logs_bucket_name=self.storage.logs_bucket_name,
+            logs_bucket_policy=self.storage.logs_bucket_policy,
+        )
         self.workloads = WorkloadRoles(
             self,
             # The id of the construct that made the bucket roles before: it is in their addresses.
@@ -162,7 +173,11 @@ class PlatformStack(TerraformStack):
 
         outputs = {
             "kms_key_arn": self.key.arn,
-            "alerts_topic_arn": self.alerts.topic_arn,
+            # The critical tier's topic (the alerts topic before tiers), then the other tiers'.
+            "alerts_topic_arn": self.alerts.topics.critical,
+            "warning_alerts_topic_arn": self.alerts.topics.warning,
+            # Where deployment and other notices go, e.g. from Terraform Cloud notifications.
+            "info_alerts_topic_arn": self.alerts.topics.info,
             "vpc_id": self.network.vpc_id,
             "public_subnet_ids": self.network.public_subnet_ids,
             "private_subnet_ids": self.network.private_subnet_ids,

