@@ -38,6 +38,12 @@ SCHEDULE = "/monitoring/training/schedule"
 
 CASES: list[tuple[str, Mutation, str, str]] = [
     (
+        "a composite over more than 100 critical alarms",
+        set_at("cache", "shards", value=45),
+        "/cache/shards",
+        "the platform-health composite alarm would combine 190 critical alarms",
+    ),
+    (
         "rate of 1 in plural",
         schedule("rate(1 hours)"),
         SCHEDULE,

@@ -221,7 +221,7 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
     critical = platform_health_alarm_names(config)
     if len(critical) > COMPOSITE_MAX_ALARMS or composite_rule_length(critical) > COMPOSITE_RULE_MAX_CHARACTERS:
         yield (
-            pointer("cache"),
+            pointer("cache", "shards"),
             f"the platform-health composite alarm would combine {len(critical)} critical alarms in "
             f"{composite_rule_length(critical)} characters; CloudWatch allows at most {COMPOSITE_MAX_ALARMS} alarms "
             f"and {COMPOSITE_RULE_MAX_CHARACTERS} characters. The cache has two per node (shards x "
