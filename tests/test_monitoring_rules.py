@@ -253,3 +253,19 @@ def test_an_existing_certificate_in_the_region_is_accepted(tmp_path: Path) -> No
     path = tmp_path / "dev.json"
     path.write_text(json.dumps(data))
     assert load_environment(path).monitoring.alb.certificate.arn == CERTIFICATE
+
+
+def test_the_composite_takes_up_to_100_alarms(tmp_path: Path) -> None:
+    # dev: 10 critical alarms besides the cache's two per node, two nodes per shard: 98 with 22
+    # shards, 102 with 23.
+    data = shipped()
+    data["cache"]["shards"] = 22
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(data))
+    assert load_environment(path).cache.shards == 22
+    found = problems(tmp_path, set_at("cache", "shards", value=23))
+    assert [m for where, m in found if where == "/cache/shards"] == [
+        "the platform-health composite alarm would combine 102 critical alarms in 5057 characters; CloudWatch "
+        "allows at most 100 alarms and 10240 characters. The cache has two per node (shards x "
+        "(replicas_per_shard + 1)): use fewer, larger nodes"
+    ]
