@@ -494,12 +494,13 @@ def test_monthly_budget_per_environment(stacks: dict[str, Stack], env: str, limi
 
 
 def test_budgets_may_publish_to_the_encrypted_topic(stack: Stack) -> None:
-    # Rule 42: both the topic policy and the key policy must let AWS Budgets in.
-    topic_policy = policy(stack.resource("aws_sns_topic_policy", "alerts/policy"))
+    # Rule 42: both the topic policy and the key policy must let AWS Budgets in; the budget
+    # notifies the warning tier.
+    topic_policy = policy(stack.resource("aws_sns_topic_policy", "alerts/warning_policy"))
     grant = statement(topic_policy, "BudgetNotifications")
     assert grant["Principal"] == {"Service": "budgets.amazonaws.com"}
     assert grant["Action"] == ["sns:Publish"]
-    assert grant["Resource"] == [topic(stack)]
+    assert grant["Resource"] == [stack.ref("aws_sns_topic", "alerts/warning_topic", "arn")]
     account = stack.data_ref("aws_caller_identity", "caller", "account_id")
     assert grant["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
     key_grant = statement(policy(stack.resource("aws_kms_key", "kms/key")), "AlarmAndEventPublishers")

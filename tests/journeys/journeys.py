@@ -350,6 +350,20 @@ def alarm_to_subscription(world: World) -> list[str]:
     return _publish(world, "critical", "cloudwatch.amazonaws.com", source)
 
 
+def budget_to_warning(world: World) -> list[str]:
+    """A budget threshold reaches the warning tier: the budget notifies the warning topic, and AWS
+    Budgets may publish to it and use its key."""
+    stack = world.stack
+    topic = stack.ref("aws_sns_topic", "alerts/warning_topic", "arn")
+    budget = stack.resource("aws_budgets_budget", "monitoring/budget")
+    problems = [
+        f"a budget notification goes to {n['subscriber_sns_topic_arns']}"
+        for n in budget["notification"]
+        if n["subscriber_sns_topic_arns"] != [topic]
+    ]
+    return problems + _publish(world, "warning", "budgets.amazonaws.com", {"aws:SourceAccount": ACCOUNT})
+
+
 def finding_to_critical(world: World) -> list[str]:
     """A GuardDuty finding reaches the on-call: the findings rule targets the critical topic, and
     EventBridge may publish to it and use its key. EventBridge's requests to the key carry no source
@@ -416,6 +430,7 @@ JOURNEYS: dict[str, Journey] = {
         ingestion,
         operators_to_api,
         alarm_to_subscription,
+        budget_to_warning,
         finding_to_critical,
         rds_events_to_info,
         service_account_roles,
@@ -452,6 +467,9 @@ def enablers(world: World) -> Iterable[tuple[str, str, str, str | None]]:
     yield "alarm_to_subscription", "aws_sns_topic_policy", "alerts/policy", None
     for email in world.config.alerts.tiers.critical.emails:
         yield "alarm_to_subscription", "aws_sns_topic_subscription", f"alerts/email_{email}", None
+    yield "budget_to_warning", "aws_sns_topic_policy", "alerts/warning_policy", None
+    for email in world.config.alerts.tiers.warning.emails:
+        yield "budget_to_warning", "aws_sns_topic_subscription", f"alerts/warning_email_{email}", None
     yield "finding_to_critical", "aws_sns_topic_policy", "alerts/policy", None
     yield "finding_to_critical", "aws_cloudwatch_event_target", "security/guardduty_target", None
     yield "rds_events_to_info", "aws_sns_topic_policy", "alerts/info_policy", None
