@@ -76,10 +76,12 @@ def test_every_alarm_notifies_its_tiers_topic(stack: Stack, config: EnvironmentC
         assert body["alarm_actions"] == body["ok_actions"] == ([by_tier[tier]] if notifies else []), name
 
 
-def test_platform_health_combines_exactly_the_critical_alarms_that_notify(stack: Stack) -> None:
+def test_platform_health_combines_exactly_the_critical_alarms_that_notify(
+    stack: Stack, config: EnvironmentConfig
+) -> None:
     composite = stack.resource("aws_cloudwatch_composite_alarm", "monitoring/platform_health")
     assert composite["tags"] == {TIER_TAG: "critical"}
-    assert composite["alarm_actions"] == [topics(stack)["critical"]]
+    assert composite["alarm_actions"] == composite["ok_actions"] == [topics(stack)["critical"]]
     critical = {
         name
         for name, body in stack.resources("aws_cloudwatch_metric_alarm").items()
@@ -88,14 +90,11 @@ def test_platform_health_combines_exactly_the_critical_alarms_that_notify(stack:
     children = composite_children(stack)
     assert len(children) == len(set(children))
     assert set(children) == critical
-    # The cluster, replica lag and dead-letter alarms are among them.
-    for path in ("cluster/unschedulable_pods", "monitoring/ml_training_dead_letters_alarm"):
-        assert stack.address("aws_cloudwatch_metric_alarm", path).split(".")[1] in critical
-    for number in range(1, sum(1 for n in critical if "replica_" in n) + 1):
-        assert (
-            stack.address("aws_cloudwatch_metric_alarm", f"database/replica_{number}_lag_alarm").split(".")[1]
-            in critical
-        )
+    # The cluster's, every replica's lag and the dead-letter queue's alarms are among them.
+    paths = ["cluster/unschedulable_pods", "monitoring/ml_training_dead_letters_alarm"]
+    paths += [f"database/replica_{n}_lag_alarm" for n in range(1, config.database.read_replicas + 1)]
+    for path in paths:
+        assert stack.address("aws_cloudwatch_metric_alarm", path).split(".")[1] in critical, path
 
 
 def test_the_rules_know_the_composites_alarms_and_its_limits(stack: Stack, config: EnvironmentConfig) -> None:

@@ -14,7 +14,8 @@ TARGET_GROUP_PREFIX_MAX = 6
 ALARM_WINDOW_MAX_SECONDS = 86400
 HIGH_RESOLUTION_PERIODS = (10, 20, 30)
 HEALTHY_CODES = range(200, 500)
-# PutCompositeAlarm: an alarm rule names at most 100 alarms in at most 10240 characters.
+# An alarm rule names at most 100 alarms in at most 10240 characters
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html).
 COMPOSITE_MAX_ALARMS = 100
 COMPOSITE_RULE_MAX_CHARACTERS = 10240
 
