@@ -171,7 +171,8 @@ class Cluster(Construct):
     ``node_security_group_id``, ``cluster_security_group_id``, ``autoscaler_role_arn``,
     ``cloudwatch_agent_role_arn``, ``operator_role_arn`` (None without ``cluster.operator_role``),
     ``container_insights_log_groups`` (application, dataplane, host, performance -> log group name),
-    ``control_plane_ports`` (ControlPlanePort: port, component, reason, source).
+    ``control_plane_ports`` (ControlPlanePort: port, component, reason, source),
+    ``critical_alarm_names`` (the unschedulable-pods alarm, for the platform-health composite).
     """
 
     def __init__(
