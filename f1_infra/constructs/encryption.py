@@ -39,10 +39,8 @@ ACCOUNT_KEY_ACTIONS = (
 
 LOGS_KEY_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
 
-# CloudWatch alarms, EventBridge, AWS Budgets and RDS event subscriptions publish to the
-# KMS-encrypted alert topics (and EventBridge to the training queue); without these grants their
-# messages are dropped silently. RDS publishes as events.rds.amazonaws.com
-# (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html, event sources and encrypted topics).
+# CloudWatch alarms, EventBridge and AWS Budgets publish to the KMS-encrypted alerts topic (and
+# EventBridge to the training queue); without these grants their messages are dropped silently.
 # No aws:SourceAccount / aws:SourceArn condition: the SNS guide says EventBridge's requests to the key
 # for an encrypted topic do not carry them, so the condition would drop every event notification; the
 # topic and queue policies carry the confused-deputy conditions instead.
@@ -50,6 +48,7 @@ PUBLISHER_SERVICES = (
     "cloudwatch.amazonaws.com",
     "events.amazonaws.com",
     "budgets.amazonaws.com",
+    # RDS event subscriptions (the info tier): https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
     "events.rds.amazonaws.com",
 )
 PUBLISHER_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
