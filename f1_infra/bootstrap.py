@@ -107,6 +107,8 @@ SERVICE_OF_TYPE: dict[str, str] = {
     "aws_route53_": "route53",
     "aws_budgets_": "budgets",
     "aws_ce_": "ce",
+    "aws_guardduty_": "guardduty",
+    "aws_cloudtrail": "cloudtrail",
     "aws_ecs_": "ecs",
     "aws_ecr_": "ecr",
 }

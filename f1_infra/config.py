@@ -292,6 +292,7 @@ def load_files(files: Iterable[Path]) -> list[EnvironmentConfig]:
     problems.extend(_shared_state_problems(configs))
     problems.extend(accounts.check_together(configs))
     problems.extend(_shared_tag_activation_problems(configs))
+    problems.extend(_shared_detector_problems(configs))
     if problems:
         raise ConfigError(problems)
     return configs
@@ -344,6 +345,32 @@ def _shared_tag_activation_problems(configs: Iterable[EnvironmentConfig]) -> Ite
             f"{others} activates the Environment cost allocation tag too; its status is one per organization: "
             "activate it in one environment file",
         )
+
+
+def _shared_detector_problems(configs: Iterable[EnvironmentConfig]) -> Iterator[Problem]:
+    """An account has at most one GuardDuty detector per region, and a second CreateDetector fails at
+    apply. Two files that create a detector in one region clash when they name the same account, or
+    when either names none (it could be anywhere): each of them is named."""
+    creating: dict[str, list[EnvironmentConfig]] = {}
+    for config in configs:
+        if config.security.guardduty.detector == "create":
+            creating.setdefault(config.region, []).append(config)
+    for region, owners in creating.items():
+        for config in owners:
+            clashing = [
+                o
+                for o in owners
+                if o is not config and (None in (o.account_id, config.account_id) or o.account_id == config.account_id)
+            ]
+            if not clashing:
+                continue
+            others = ", ".join(o.source for o in clashing)
+            yield Problem(
+                config.source,
+                pointer("security", "guardduty", "detector"),
+                f"is create, as in {others} for {region}; an account has one GuardDuty detector per region, and "
+                "the files name the same account or leave it open: set adopt in all but one of them",
+            )
 
 
 def report(error: ConfigError, stream: typing.TextIO) -> None:

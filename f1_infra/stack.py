@@ -25,6 +25,7 @@ from f1_infra.constructs.load_balancer_controller import LoadBalancerControllerR
 from f1_infra.constructs.monitoring import Monitoring
 from f1_infra.constructs.network import Network
 from f1_infra.constructs.registry import Registry
+from f1_infra.constructs.security import SecurityEvents
 from f1_infra.constructs.storage import Storage
 from f1_infra.constructs.terraform_agent import TerraformAgent, has_agent
 from f1_infra.constructs.workloads import WorkloadRoles
@@ -66,7 +67,8 @@ class PlatformStack(TerraformStack):
 
     Attributes: ``config``, ``key``, ``disaster_recovery`` (None without a disaster-recovery
     region), ``alerts``, ``cost``, ``network``, ``cluster``, ``database``, ``cache``, ``storage``,
-    ``registry``, ``monitoring``, ``workloads``, ``load_balancer_controller``, ``terraform_agent``
+    ``registry``, ``monitoring``, ``security``, ``workloads``, ``load_balancer_controller``,
+    ``terraform_agent``
     (None without a Terraform Cloud backend).
     """
 
@@ -99,7 +101,8 @@ class PlatformStack(TerraformStack):
             environment=config.name,
             partition=config.partition,
             account_id=account_id,
-            emails=config.alerts.emails,
+            # Cost is for working hours: the billing topic has the warning tier's subscribers.
+            emails=config.alerts.tiers.warning.emails,
             default_tags=config.default_tags,
             allowed_account_id=config.account_id,
             key_deletion_window_days=config.kms.deletion_window_days,
@@ -112,7 +115,7 @@ class PlatformStack(TerraformStack):
             config=config,
             account_id=account_id,
             kms_key_arn=self.key.arn,
-            alerts_topic_arn=self.alerts.topic_arn,
+            alert_topics=self.alerts.topics,
             network=self.network,
         )
         # Before the data stores: the database's Secrets Manager endpoint admits the agent's task.
@@ -134,7 +137,7 @@ class PlatformStack(TerraformStack):
         data_stores = {
             "config": config,
             "kms_key_arn": self.key.arn,
-            "alerts_topic_arn": self.alerts.topic_arn,
+            "alert_topics": self.alerts.topics,
             "network": self.network,
             # Only the EKS nodes, where the platform's services run, reach the data stores.
             "allowed_security_group_ids": [self.cluster.node_security_group_id],
@@ -174,13 +177,23 @@ class PlatformStack(TerraformStack):
             "monitoring",
             config=config,
             kms_key_arn=self.key.arn,
-            alerts_topic_arn=self.alerts.topic_arn,
+            alert_topics=self.alerts.topics,
             network=self.network,
             storage=self.storage,
+            cluster=self.cluster,
             database=self.database,
             cache=self.cache,
         )
         self.monitoring.admit_to_targets(self.cluster.node_security_group_id)
+        self.security = SecurityEvents(
+            self,
+            "security",
+            config=config,
+            kms_key_arn=self.key.arn,
+            critical_topic_arn=self.alerts.topics.critical,
+            logs_bucket_name=self.storage.logs_bucket_name,
+            logs_bucket_policy=self.storage.logs_bucket_policy,
+        )
         self.workloads = WorkloadRoles(
             self,
             # The id of the construct that made the bucket roles before: it is in their addresses.
@@ -209,7 +222,11 @@ class PlatformStack(TerraformStack):
 
         outputs = {
             "kms_key_arn": self.key.arn,
-            "alerts_topic_arn": self.alerts.topic_arn,
+            # The critical tier's topic (the alerts topic before tiers), then the other tiers'.
+            "alerts_topic_arn": self.alerts.topics.critical,
+            "warning_alerts_topic_arn": self.alerts.topics.warning,
+            # Where deployment and other notices go, e.g. from Terraform Cloud notifications.
+            "info_alerts_topic_arn": self.alerts.topics.info,
             "vpc_id": self.network.vpc_id,
             "public_subnet_ids": self.network.public_subnet_ids,
             "private_subnet_ids": self.network.private_subnet_ids,

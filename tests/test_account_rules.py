@@ -77,6 +77,8 @@ def write(folder: Path, name: str, account: str, role: str | None) -> None:
     data = shipped("staging")
     data["account_id"] = account
     data["backend"]["workspace"] = f"f1-analytics-{name}"
+    # One detector per account and region: these files may share an account.
+    data["security"]["guardduty"]["detector"] = "adopt"
     if role is None:
         data["backend"].pop("bootstrap_role", None)
     else:

@@ -144,12 +144,23 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ),
     ("reserved tag", set_at("tags", "Project", value="x"), "/tags/Project", "tag 'Project' is set by the project"),
     ("aws tag", set_at("tags", "aws:owner", value="x"), "/tags/aws:owner", "key 'aws:owner' is not allowed"),
-    ("email", set_at("alerts", "emails", value=["not-an-address"]), "/alerts/emails/0", "not in the expected form"),
+    (
+        "email",
+        set_at("alerts", "tiers", "critical", "emails", value=["not-an-address"]),
+        "/alerts/tiers/critical/emails/0",
+        "not in the expected form",
+    ),
     (
         "email twice",
-        set_at("alerts", "emails", value=["Ops@example.com", "ops@example.com"]),
-        "/alerts/emails/1",
+        set_at("alerts", "tiers", "info", "emails", value=["Ops@example.com", "ops@example.com"]),
+        "/alerts/tiers/info/emails/1",
         "repeats entry 0",
+    ),
+    (
+        "the old alerts.emails",
+        set_at("alerts", "emails", value=["ops@example.com"]),
+        "/alerts/emails",
+        "unknown key 'emails': it moved to /alerts/tiers/critical/emails",
     ),
     ("missing region", delete("region"), "/region", "required setting is missing. AWS region"),
     (

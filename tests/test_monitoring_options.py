@@ -11,6 +11,7 @@ from cdktf import App, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 
+from f1_infra.constructs.alerts import AlertTopics
 from f1_infra.constructs.monitoring import Monitoring
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.settings.monitoring import CertificateConfig
@@ -37,7 +38,11 @@ def options(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.Temp
         "monitoring",
         config=config,
         kms_key_arn="arn:aws:kms:us-west-2:123456789012:key/example",
-        alerts_topic_arn="arn:aws:sns:us-west-2:123456789012:alerts",
+        alert_topics=AlertTopics(
+            critical="arn:aws:sns:us-west-2:123456789012:alerts",
+            warning="arn:aws:sns:us-west-2:123456789012:alerts-warning",
+            info="arn:aws:sns:us-west-2:123456789012:alerts-info",
+        ),
         network=SimpleNamespace(vpc_id="vpc-1", vpc_cidr="10.0.0.0/16", public_subnet_ids=["subnet-a", "subnet-b"]),
         storage=SimpleNamespace(
             models_bucket_name="models",
@@ -46,6 +51,7 @@ def options(configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.Temp
             alb_log_prefix="alb",
             logs_bucket_policy=logs_policy,
         ),
+        cluster=SimpleNamespace(critical_alarm_names=["eks-pods"]),
         database=SimpleNamespace(identifier="db", critical_alarm_names=["db-cpu"]),
         cache=SimpleNamespace(replication_group_id="cache", critical_alarm_names=["cache-cpu"]),
     )
@@ -89,7 +95,7 @@ def test_domain_points_at_the_load_balancer(options: Stack) -> None:
 
 def test_composite_alarm_names_the_other_modules_alarms(options: Stack) -> None:
     rule = options.resource("aws_cloudwatch_composite_alarm", "monitoring/platform_health")["alarm_rule"]
-    assert rule.endswith(' OR ALARM("db-cpu") OR ALARM("cache-cpu")')
+    assert rule.endswith(' OR ALARM("eks-pods") OR ALARM("db-cpu") OR ALARM("cache-cpu")')
 
 
 def test_live_applications_make_an_unserved_target_group_critical(options: Stack) -> None:

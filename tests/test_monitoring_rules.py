@@ -46,6 +46,12 @@ SCHEDULE = "/monitoring/training/schedule"
 
 CASES: list[tuple[str, Mutation, str, str]] = [
     (
+        "a composite over more than 100 critical alarms",
+        set_at("cache", "shards", value=45),
+        "/cache/shards",
+        "the platform-health composite alarm would combine 190 critical alarms",
+    ),
+    (
         "rate of 1 in plural",
         schedule("rate(1 hours)"),
         SCHEDULE,
@@ -294,3 +300,19 @@ def test_only_one_environment_file_activates_the_environment_tag(tmp_path: Path)
         ("uat.json", "/monitoring/cost/activate_environment_tag"),
     ]
     assert found[0][2].startswith(f"{tmp_path / 'uat.json'} activates the Environment cost allocation tag too")
+
+
+def test_the_composite_takes_up_to_100_alarms(tmp_path: Path) -> None:
+    # dev: 10 critical alarms besides the cache's two per node, two nodes per shard: 98 with 22
+    # shards, 102 with 23.
+    data = shipped()
+    data["cache"]["shards"] = 22
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(data))
+    assert load_environment(path).cache.shards == 22
+    found = problems(tmp_path, set_at("cache", "shards", value=23))
+    assert [m for where, m in found if where == "/cache/shards"] == [
+        "the platform-health composite alarm would combine 102 critical alarms in 5057 characters; CloudWatch "
+        "allows at most 100 alarms and 10240 characters. The cache has two per node (shards x "
+        "(replicas_per_shard + 1)): use fewer, larger nodes"
+    ]

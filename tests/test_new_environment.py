@@ -25,6 +25,8 @@ def new_stack(tmp_path_factory: pytest.TempPathFactory) -> Stack:
     data = json.loads((DEFAULT_ENVS_DIR / "prod.json").read_text())
     data["network"]["vpc_cidr"] = "10.9.0.0/16"
     data["backend"]["workspace"] = f"f1-analytics-{NEW}"
+    # prod's account may be this one too: one GuardDuty detector per account and region.
+    data["security"]["guardduty"]["detector"] = "adopt"
     (envs / f"{NEW}.json").write_text(json.dumps(data))
     configs = load_environments(envs)
     assert NEW in [c.name for c in configs]

@@ -63,20 +63,33 @@ def test_key_policy_lets_logs_alarms_and_events_use_the_key(stack: Stack) -> Non
 
     publishers = statement(document, "AlarmAndEventPublishers")
     assert publishers["Principal"] == {
-        "Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"]
+        "Service": [
+            "cloudwatch.amazonaws.com",
+            "events.amazonaws.com",
+            "budgets.amazonaws.com",
+            "events.rds.amazonaws.com",
+        ]
     }
     assert publishers["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
 
 
-def test_alerts_topic_is_encrypted_with_the_environment_key(stack: Stack) -> None:
-    topic = stack.resource("aws_sns_topic", "alerts/topic")
-    assert topic["name"] == f"f1-analytics-{stack.name}-alerts"
+# The construct path prefix of each tier's topic, policy and subscriptions: the critical tier keeps
+# the addresses of the single alerts topic it replaces.
+TIER_PATHS = {"critical": "alerts/", "warning": "alerts/warning_", "info": "alerts/info_"}
+TIER_NAMES = {"critical": "alerts", "warning": "alerts-warning", "info": "alerts-info"}
+
+
+@pytest.mark.parametrize("tier", TIER_PATHS)
+def test_each_tier_topic_is_encrypted_with_the_environment_key(stack: Stack, tier: str) -> None:
+    topic = stack.resource("aws_sns_topic", f"{TIER_PATHS[tier]}topic")
+    assert topic["name"] == f"f1-analytics-{stack.name}-{TIER_NAMES[tier]}"
     assert topic["kms_master_key_id"] == stack.ref("aws_kms_key", "kms/key", "arn")
 
 
-def test_alarms_and_events_may_publish_to_the_alerts_topic(stack: Stack) -> None:
-    topic_policy = stack.resource("aws_sns_topic_policy", "alerts/policy")
-    topic_arn = stack.ref("aws_sns_topic", "alerts/topic", "arn")
+@pytest.mark.parametrize("tier", TIER_PATHS)
+def test_alarms_events_and_rds_may_publish_to_each_tier(stack: Stack, tier: str) -> None:
+    topic_policy = stack.resource("aws_sns_topic_policy", f"{TIER_PATHS[tier]}policy")
+    topic_arn = stack.ref("aws_sns_topic", f"{TIER_PATHS[tier]}topic", "arn")
     account = stack.data_ref("aws_caller_identity", "caller", "account_id")
     assert topic_policy["arn"] == topic_arn
     document = policy(topic_policy)
@@ -88,18 +101,28 @@ def test_alarms_and_events_may_publish_to_the_alerts_topic(stack: Stack) -> None
     events = statement(document, "EventBridgeRules")
     assert events["Principal"] == {"Service": "events.amazonaws.com"}
     assert events["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+    rds = statement(document, "RdsEvents")
+    assert rds["Principal"] == {"Service": "events.rds.amazonaws.com"}
+    assert rds["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": account},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:rds:us-west-2:{account}:*"},
+    }
 
 
 def test_email_subscriptions_follow_the_environment_file(stack: Stack, config: EnvironmentConfig) -> None:
-    topic = stack.ref("aws_sns_topic", "alerts/topic", "arn")
-    subscriptions = [s for s in stack.resources("aws_sns_topic_subscription").values() if s["topic_arn"] == topic]
-    assert sorted(s["endpoint"] for s in subscriptions) == sorted(config.alerts.emails)
-    for subscription in subscriptions:
-        assert subscription["protocol"] == "email"
-        assert subscription["topic_arn"] == stack.ref("aws_sns_topic", "alerts/topic", "arn")
+    topics = {stack.ref("aws_sns_topic", f"{path}topic", "arn"): tier for tier, path in TIER_PATHS.items()}
+    # The billing topic in us-east-1 has subscriptions of its own (tests/test_cost.py).
+    subscriptions = [s for s in stack.resources("aws_sns_topic_subscription").values() if s["topic_arn"] in topics]
+    expected = []
+    for topic, tier in topics.items():
+        expected += [(topic, e) for e in getattr(config.alerts.tiers, tier).emails]
+    assert sorted((s["topic_arn"], s["endpoint"]) for s in subscriptions) == sorted(expected)
+    assert {s["protocol"] for s in subscriptions} == {"email"}
 
 
 def test_outputs_for_operators(stack: Stack) -> None:
     outputs = stack.doc["output"]
     assert outputs["kms_key_arn"]["value"] == stack.ref("aws_kms_key", "kms/key", "arn")
     assert outputs["alerts_topic_arn"]["value"] == stack.ref("aws_sns_topic", "alerts/topic", "arn")
+    assert outputs["warning_alerts_topic_arn"]["value"] == stack.ref("aws_sns_topic", "alerts/warning_topic", "arn")
+    assert outputs["info_alerts_topic_arn"]["value"] == stack.ref("aws_sns_topic", "alerts/info_topic", "arn")

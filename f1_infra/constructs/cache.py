@@ -20,6 +20,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroup
 from cdktf_cdktf_provider_random.password import Password
 from constructs import Construct
 
+from f1_infra.constructs.alerts import AlertTopics
 from f1_infra.constructs.network import Network
 from f1_infra.rules.cache import replication_group_id
 from f1_infra.settings.environment import EnvironmentConfig
@@ -49,7 +50,7 @@ class Cache(Construct):
         *,
         config: EnvironmentConfig,
         kms_key_arn: str,
-        alerts_topic_arn: str,
+        alert_topics: AlertTopics,
         network: Network,
         allowed_security_group_ids: Sequence[str],
     ) -> None:
@@ -164,7 +165,8 @@ class Cache(Construct):
             final_snapshot_identifier=cache.final_snapshot_identifier,
             maintenance_window=cache.maintenance_window,
             # No notification_topic_arn: ElastiCache cannot publish to a KMS-encrypted topic (the
-            # topic turns "inactive"), and the alerts topic is encrypted. The alarms below notify it.
+            # topic turns "inactive"), and every alert topic is encrypted. So no snapshot notices
+            # either; the alarms below notify their tiers.
             apply_immediately=False,
             log_delivery_configuration=[
                 ElasticacheReplicationGroupLogDeliveryConfiguration(
@@ -178,7 +180,7 @@ class Cache(Construct):
             lifecycle=TerraformResourceLifecycle(prevent_destroy=config.production),
         )
 
-        self.critical_alarm_names: list[str] = self._alarms(config, group_id, alerts_topic_arn)
+        self.critical_alarm_names: list[str] = self._alarms(config, group_id, alert_topics)
         self.replication_group_id: str = group.id
         self.configuration_endpoint: str = (
             group.configuration_endpoint_address if cache.cluster_mode else group.primary_endpoint_address
@@ -188,9 +190,10 @@ class Cache(Construct):
         self.auth_secret_arn: str = secret.arn
         self.auth_secret_key_arn: str = kms_key_arn
 
-    def _alarms(self, config: EnvironmentConfig, group_id: str, topic_arn: str) -> list[str]:
+    def _alarms(self, config: EnvironmentConfig, group_id: str, topics: AlertTopics) -> list[str]:
         """One alarm per node and metric: ElastiCache publishes its metrics per cache cluster
-        (node), and alarms cannot search across them."""
+        (node), and alarms cannot search across them. A saturated engine or full memory is
+        critical; evictions, connections and replication lag are warnings."""
         limits = config.cache.alarms
         # (key, metric, statistic, threshold, critical, missing data). Every node gets the
         # replication lag alarm: a failover makes a primary a replica, and a primary publishes no
@@ -220,8 +223,7 @@ class Cache(Construct):
                     comparison_operator="GreaterThanThreshold",
                     threshold=threshold,
                     treat_missing_data=missing,
-                    alarm_actions=[topic_arn],
-                    ok_actions=[topic_arn],
+                    **topics.actions("critical" if is_critical else "warning"),
                 )
                 if is_critical:
                     critical.append(alarm.alarm_name)

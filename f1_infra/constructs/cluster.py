@@ -45,6 +45,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from f1_infra.constructs.alerts import AlertTopics
 from f1_infra.constructs.irsa import OidcProvider, ServiceAccountRole
 from f1_infra.constructs.network import Network
 from f1_infra.iam import account_principals_trust_policy, policy_document, service_trust_policy, statement
@@ -170,7 +171,8 @@ class Cluster(Construct):
     ``node_security_group_id``, ``cluster_security_group_id``, ``autoscaler_role_arn``,
     ``cloudwatch_agent_role_arn``, ``operator_role_arn`` (None without ``cluster.operator_role``),
     ``container_insights_log_groups`` (application, dataplane, host, performance -> log group name),
-    ``control_plane_ports`` (ControlPlanePort: port, component, reason, source).
+    ``control_plane_ports`` (ControlPlanePort: port, component, reason, source),
+    ``critical_alarm_names`` (the unschedulable-pods alarm, for the platform-health composite).
     """
 
     def __init__(
@@ -181,7 +183,7 @@ class Cluster(Construct):
         config: EnvironmentConfig,
         account_id: str,
         kms_key_arn: str,
-        alerts_topic_arn: str,
+        alert_topics: AlertTopics,
         network: Network,
     ) -> None:
         super().__init__(scope, id)
@@ -331,7 +333,8 @@ class Cluster(Construct):
         )
 
         autoscaler_role = self._autoscaler_role(account_id)
-        CloudwatchMetricAlarm(
+        # Critical: pods that cannot start are services without capacity.
+        unschedulable = CloudwatchMetricAlarm(
             self,
             "unschedulable_pods",
             alarm_name=f"{name}-unschedulable-pods",
@@ -348,9 +351,9 @@ class Cluster(Construct):
             threshold=0,
             comparison_operator="GreaterThanThreshold",
             treat_missing_data="notBreaching",
-            alarm_actions=[alerts_topic_arn],
-            ok_actions=[alerts_topic_arn],
+            **alert_topics.actions("critical"),
         )
+        self.critical_alarm_names: list[str] = [unschedulable.alarm_name]
 
         self.name: str = cluster.name
         self.endpoint: str = cluster.endpoint

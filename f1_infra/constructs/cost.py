@@ -23,7 +23,7 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
-from f1_infra.constructs.alerts import OWNER_ACTIONS
+from f1_infra.constructs.alerts import OWNER_ACTIONS, TIER_TAG
 from f1_infra.constructs.encryption import PUBLISHER_KEY_ACTIONS, account_administration
 from f1_infra.iam import policy_document, statement
 from f1_infra.providers import aws_provider
@@ -225,6 +225,8 @@ class CostControls(Construct):
                 treat_missing_data="ignore",
                 alarm_actions=[topic.arn],
                 ok_actions=[topic.arn],
+                # The warning tier, on the topic of its own region (docs/alerts.md).
+                tags={TIER_TAG: "warning"},
                 provider=provider,
             )
             self.billing_alarm_name = alarm.alarm_name

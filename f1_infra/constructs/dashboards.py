@@ -28,7 +28,7 @@ class DashboardFacts:
     log_groups: Mapping[str, str]
     lb_suffix: str
     target_groups: Mapping[str, str]
-    web_acl_name: str
+    waf_metric_name: str
     database_id: str
     cache_node_ids: Sequence[str]
     training_queue: str
@@ -150,7 +150,7 @@ def application_performance(facts: DashboardFacts) -> dict[str, Any]:
     group, what the WAF blocks, and the data stores' latency behind them."""
     region, lb = facts.region, facts.lb_suffix
     groups = facts.target_groups.items()
-    waf = ["Region", region, "Rule", "ALL", "WebACL", facts.web_acl_name]
+    waf = ["Region", region, "Rule", "ALL", "WebACL", facts.waf_metric_name]
     widgets = [
         widget(
             "Requests per target group",

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from cdktf import Fn, TerraformLocal, TerraformProvider, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.db_event_subscription import DbEventSubscription
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_instance_automated_backups_replication import DbInstanceAutomatedBackupsReplication
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
@@ -24,6 +25,7 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
+from f1_infra.constructs.alerts import AlertTopics
 from f1_infra.constructs.network import Network
 from f1_infra.iam import policy_document, service_trust_policy, statement
 from f1_infra.rules.database import final_snapshot_identifier, identifier
@@ -80,14 +82,48 @@ def _ingress(description: str, source_groups: Sequence[str], port: int = PORT) -
     )
 
 
+# What RDS tells of an instance (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html,
+# "DB instance events"): backups, maintenance, failovers and the rest, as notices of the info tier.
+INSTANCE_EVENT_CATEGORIES = (
+    "availability",
+    "backup",
+    "configuration change",
+    "deletion",
+    "failover",
+    "failure",
+    "low storage",
+    "maintenance",
+    "notification",
+    "read replica",
+    "recovery",
+    "restoration",
+    "security patching",
+)
+
+
+def event_subscription(scope: Construct, name: str, topic_arn: str, instances: Sequence[str]) -> None:
+    """RDS events of the instances (the primary and its replicas) to the topic. RDS publishes as
+    events.rds.amazonaws.com, which the topic policy and the key policy admit (an encrypted topic)."""
+    DbEventSubscription(
+        scope,
+        "event_subscription",
+        name_prefix=f"{name}-",
+        sns_topic=topic_arn,
+        source_type="db-instance",
+        source_ids=list(instances),
+        event_categories=list(INSTANCE_EVENT_CATEGORIES),
+    )
+
+
 class Database(Construct):
     """A PostgreSQL instance whose master password RDS generates and keeps in Secrets Manager
     (encrypted with the environment key), reachable on 5432 only from the allowed security
     groups (and the proxy, when there is one).
 
     Attributes: ``identifier``, ``endpoint``, ``port``, ``security_group_id``,
-    ``master_secret_arn``, ``critical_alarm_names``, ``backup_replication_arn`` (the replicated
-    automated backups in the disaster-recovery region; None without), ``proxy_endpoint`` (None without a proxy),
+    ``master_secret_arn``, ``critical_alarm_names`` (the primary's alarms and each replica's lag),
+    ``backup_replication_arn`` (the replicated automated backups in the disaster-recovery region;
+    None without), ``proxy_endpoint`` (None without a proxy),
     ``proxy_user_arn`` (the `rds-db` user a client of the proxy connects as with an IAM token:
     None without a proxy that requires IAM authentication).
     """
@@ -100,7 +136,7 @@ class Database(Construct):
         config: EnvironmentConfig,
         account_id: str,
         kms_key_arn: str,
-        alerts_topic_arn: str,
+        alert_topics: AlertTopics,
         network: Network,
         allowed_security_group_ids: Sequence[str],
         secrets_client_security_group_ids: Sequence[str] = (),
@@ -305,9 +341,10 @@ class Database(Construct):
             if db.proxy.iam_auth == "REQUIRED":
                 self.proxy_user_arn = self._proxy_user_arn(config, db_proxy)
 
-        alarms = self._alarms(config, name, alerts_topic_arn, primary.identifier)
+        alarms = self._alarms(config, name, alert_topics, primary.identifier)
         for number, replica in enumerate(replicas, start=1):
-            CloudwatchMetricAlarm(
+            # Critical: a replica far behind serves stale reads.
+            lag = CloudwatchMetricAlarm(
                 self,
                 f"replica_{number}_lag_alarm",
                 alarm_name=f"{name}-replica-{number}-lag",
@@ -321,9 +358,10 @@ class Database(Construct):
                 comparison_operator="GreaterThanThreshold",
                 threshold=db.alarms.replica_lag_seconds,
                 treat_missing_data="missing",
-                alarm_actions=[alerts_topic_arn],
-                ok_actions=[alerts_topic_arn],
+                **alert_topics.actions("critical"),
             )
+            alarms.append(lag.alarm_name)
+        event_subscription(self, name, alert_topics.info, [primary.identifier, *(r.identifier for r in replicas)])
 
         self.identifier: str = primary.identifier
         self.endpoint: str = primary.address
@@ -543,7 +581,8 @@ class Database(Construct):
         )
         return group
 
-    def _alarms(self, config: EnvironmentConfig, name: str, topic_arn: str, instance: str) -> list[str]:
+    def _alarms(self, config: EnvironmentConfig, name: str, topics: AlertTopics, instance: str) -> list[str]:
+        """The primary's alarms, all critical: a saturated or full database is an outage."""
         db = config.database
         # The rules refuse an environment whose thresholds cannot be derived, so none is None here.
         specs = (
@@ -586,8 +625,7 @@ class Database(Construct):
                 comparison_operator=operator,
                 threshold=threshold,
                 treat_missing_data="missing",
-                alarm_actions=[topic_arn],
-                ok_actions=[topic_arn],
+                **topics.actions("critical"),
             )
             names.append(alarm.alarm_name)
         return names

@@ -7,6 +7,7 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
+from f1_infra.constructs.security import trail_key_statement
 from f1_infra.iam import policy_document, statement
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.terraform_cloud import run_role_names
@@ -49,7 +50,13 @@ LOGS_KEY_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:Gener
 # No aws:SourceAccount / aws:SourceArn condition: the SNS guide says EventBridge's requests to the key
 # for an encrypted topic do not carry them, so the condition would drop every event notification; the
 # topic and queue policies carry the confused-deputy conditions instead.
-PUBLISHER_SERVICES = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com")
+PUBLISHER_SERVICES = (
+    "cloudwatch.amazonaws.com",
+    "events.amazonaws.com",
+    "budgets.amazonaws.com",
+    # RDS event subscriptions (the info tier): https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+    "events.rds.amazonaws.com",
+)
 PUBLISHER_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 
 
@@ -119,6 +126,9 @@ class EnvironmentKey(Construct):
                 ["*"],
                 principal={"Service": list(PUBLISHER_SERVICES)},
             ),
+            # --- CloudTrail (security.cloudtrail.enabled): a statement of its own, last, for this
+            # environment's trail only (constructs/security.py).
+            *([trail_key_statement(config, account_id)] if config.security.cloudtrail.enabled else []),
         )
         key = KmsKey(
             self,

@@ -131,6 +131,8 @@ class TrainingSchedule:
         alarms.add(
             "ml-training-dead-letters",
             "training messages in the dead-letter queue",
+            # Critical: a training run was lost, and nothing retries it.
+            tier="critical",
             namespace="AWS/SQS",
             metric_name="ApproximateNumberOfMessagesVisible",
             dimensions={"QueueName": dead_letters.name},

@@ -72,8 +72,9 @@ class LoadBalancer:
     """Built into ``scope`` (the monitoring construct) rather than a construct of its own, so that
     its resources keep the Terraform addresses they have always had.
 
-    Attributes: ``lb`` (the load balancer), ``security_group_id``, ``target_groups`` (key -> target
-    group), ``web_acl_name``. :meth:`admit_to_targets` opens the pods' security group to the load balancer.
+    Attributes: ``lb`` (the load balancer), ``security_group_id``, ``waf_metric_name`` (the web
+    ACL's metric name), ``target_groups`` (key -> target group). :meth:`admit_to_targets` opens
+    the pods' security group to the load balancer.
     """
 
     def __init__(
@@ -297,9 +298,9 @@ class LoadBalancer:
             rule=rules,
             visibility_config=Wafv2WebAclVisibilityConfig(**visibility(name)),
         )
+        # The WebACL dimension of the web ACL's CloudWatch metrics is its metric name.
+        self.waf_metric_name: str = name
         Wafv2WebAclAssociation(scope, "waf_association", resource_arn=self.lb.arn, web_acl_arn=acl.arn)
-        # The WebACL dimension of its AWS/WAFV2 metrics: the web ACL's metric name, which is its name.
-        self.web_acl_name: str = name
         # WAF delivers only to log groups whose name starts with aws-waf-logs-.
         log_group = CloudwatchLogGroup(
             scope,

@@ -8,7 +8,9 @@ import json
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from constructs import Construct
 
+from f1_infra.constructs.alerts import AlertTopics
 from f1_infra.constructs.cache import Cache
+from f1_infra.constructs.cluster import Cluster
 from f1_infra.constructs.cost import monthly_budget
 from f1_infra.constructs.dashboards import DASHBOARDS, DashboardFacts
 from f1_infra.constructs.database import Database
@@ -21,6 +23,7 @@ from f1_infra.constructs.observability import (
     load_balancer_alarms,
     log_groups,
     platform_health,
+    waf_alarm,
 )
 from f1_infra.constructs.storage import Storage
 from f1_infra.rules.monitoring import load_balancer_name
@@ -28,10 +31,11 @@ from f1_infra.settings.environment import EnvironmentConfig
 
 
 class Monitoring(Construct):
-    """The internet-facing ALB behind a WAF web ACL, the application log groups, the alarms and
-    the composite platform-health alarm, the seed's four dashboards (system health, which is the
-    system overview, application performance, ML pipeline, cost monitoring), the ML training
-    schedule (EventBridge -> SQS with a dead-letter queue) and the monthly cost budget.
+    """The internet-facing ALB behind a WAF web ACL, the application log groups, the alarms (each
+    notifying its tier's topic) and the composite platform-health alarm over every critical one,
+    the seed's four dashboards (system health, which is the system overview, application
+    performance, ML pipeline, cost monitoring), the ML training schedule (EventBridge -> SQS with a
+    dead-letter queue) and the monthly cost budget.
 
     Attributes: ``alb_dns_name``, ``alb_arn``, ``alb_security_group_id``, ``target_group_arns``
     (name -> ARN), ``log_group_names``, ``dashboard_name``, ``dashboard_url`` (system health),
@@ -48,9 +52,10 @@ class Monitoring(Construct):
         *,
         config: EnvironmentConfig,
         kms_key_arn: str,
-        alerts_topic_arn: str,
+        alert_topics: AlertTopics,
         network: Network,
         storage: Storage,
+        cluster: Cluster,
         database: Database,
         cache: Cache,
     ) -> None:
@@ -73,8 +78,9 @@ class Monitoring(Construct):
             storage=storage,
         )
         lb, target_groups = self._load_balancer.lb, self._load_balancer.target_groups
-        alarms = Alarms(self, name_prefix=prefix, topic_arn=alerts_topic_arn)
-        critical = load_balancer_alarms(alarms, mon.alarms, lb, target_groups)
+        alarms = Alarms(self, name_prefix=prefix, topics=alert_topics)
+        load_balancer_alarms(alarms, mon.alarms, lb, target_groups)
+        waf_alarm(alarms, mon.alarms, web_acl_metric_name=self._load_balancer.waf_metric_name, region=config.region)
         business_alarms(alarms, mon.alarms, mon.custom_metrics_namespace)
         self._training = TrainingSchedule(
             self,
@@ -87,8 +93,13 @@ class Monitoring(Construct):
         platform_health(
             self,
             name_prefix=prefix,
-            topic_arn=alerts_topic_arn,
-            critical=[*critical, *database.critical_alarm_names, *cache.critical_alarm_names],
+            topics=alert_topics,
+            critical=[
+                *alarms.critical,
+                *cluster.critical_alarm_names,
+                *database.critical_alarm_names,
+                *cache.critical_alarm_names,
+            ],
         )
 
         facts = DashboardFacts(
@@ -98,7 +109,7 @@ class Monitoring(Construct):
             log_groups=self.log_group_names,
             lb_suffix=lb.arn_suffix,
             target_groups={k: g.arn_suffix for k, g in target_groups.items()},
-            web_acl_name=self._load_balancer.web_acl_name,
+            waf_metric_name=self._load_balancer.waf_metric_name,
             database_id=database.identifier,
             cache_node_ids=[f"{cache.replication_group_id}-{n}" for n in config.cache.member_cluster_ids],
             training_queue=self._training.queue_name,
@@ -121,8 +132,9 @@ class Monitoring(Construct):
                 f"https://{config.region}.console.aws.amazon.com/cloudwatch/home?region={config.region}"
                 f"#dashboards/dashboard/{name}"
             )
+        # Spending is for working hours: the warning tier.
         monthly_budget(
-            self, settings=mon.budget, name_prefix=prefix, environment=config.name, topic_arn=alerts_topic_arn
+            self, settings=mon.budget, name_prefix=prefix, environment=config.name, topic_arn=alert_topics.warning
         )
 
         self.alarm_names: dict[str, str] = alarms.names

@@ -1,5 +1,6 @@
 """What the platform says about itself: the application log groups, the alarms (each notifying
-the alerts topic) and the composite platform-health alarm. The dashboards are in dashboards.py."""
+the topic of its alert tier) and the composite platform-health alarm. The dashboards are in
+dashboards.py."""
 
 from typing import Any
 
@@ -14,36 +15,44 @@ from cdktf_cdktf_provider_aws.lb import Lb
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
 from constructs import Construct
 
+from f1_infra.constructs.alerts import AlertTopics, Tier
 from f1_infra.settings.monitoring import MonitoringAlarmsConfig
 
 LOG_GROUPS = ("application", "api", "ml-pipeline", "ingestion")
 DASHBOARD_PERIOD = 300
+# WAF publishes BlockedRequests per 5 minutes summed over every rule of the web ACL under Rule=ALL.
+WAF_PERIOD = 300
+WAF_ALL_RULES = "ALL"
 
 
 class Alarms:
     """The environment's metric alarms, built into ``scope`` (their Terraform addresses stay as
-    they were); ``names`` maps each alarm's key to its name."""
+    they were); ``names`` maps each alarm's key to its name, ``critical`` lists the names of the
+    critical alarms that notify (the platform-health composite combines them)."""
 
-    def __init__(self, scope: Construct, *, name_prefix: str, topic_arn: str) -> None:
+    def __init__(self, scope: Construct, *, name_prefix: str, topics: AlertTopics) -> None:
         self._scope = scope
         self._prefix = name_prefix
-        self._topic = topic_arn
+        self._topics = topics
         self.names: dict[str, str] = {}
+        self.critical: list[str] = []
 
-    def add(self, key: str, description: str, *, notify: bool = True, **arguments: Any) -> CloudwatchMetricAlarm:
-        """An alarm notifying the topic; with ``notify`` false it has no actions yet (its state
-        shows in the console; adding the topic later changes it in place)."""
-        actions = [self._topic] if notify else []
+    def add(
+        self, key: str, description: str, *, tier: Tier, notify: bool = True, **arguments: Any
+    ) -> CloudwatchMetricAlarm:
+        """An alarm notifying its tier's topic; with ``notify`` false it has no actions yet (its
+        state shows in the console; adding the topic later changes it in place)."""
         alarm = CloudwatchMetricAlarm(
             self._scope,
             f"{key.replace('-', '_')}_alarm",
             alarm_name=f"{self._prefix}-{key}",
             alarm_description=f"{self._prefix}: {description}",
-            alarm_actions=actions,
-            ok_actions=actions,
+            **self._topics.actions(tier, notify=notify),
             **arguments,
         )
         self.names[key] = alarm.alarm_name
+        if tier == "critical" and notify:
+            self.critical.append(alarm.alarm_name)
         return alarm
 
 
@@ -64,17 +73,19 @@ def log_groups(scope: Construct, *, name_prefix: str, retention_days: int, kms_k
 
 def load_balancer_alarms(
     alarms: Alarms, limits: MonitoringAlarmsConfig, lb: Lb, target_groups: dict[str, LbTargetGroup]
-) -> list[str]:
-    """The load balancer's alarms; returns the names of the critical ones."""
+) -> None:
+    """The load balancer's alarms: slow (p95) is a warning; very slow (p99), failing (5xx) or
+    without healthy targets is critical."""
     timing = {"period": limits.period_seconds, "evaluation_periods": limits.evaluation_periods}
     alb_dimensions = {"LoadBalancer": lb.arn_suffix}
-    for percentile, threshold in (
-        ("p95", limits.response_time_p95_seconds),
-        ("p99", limits.response_time_p99_seconds),
+    for percentile, threshold, tier in (
+        ("p95", limits.response_time_p95_seconds, "warning"),
+        ("p99", limits.response_time_p99_seconds, "critical"),
     ):
         alarms.add(
             f"alb-response-time-{percentile}",
             f"{percentile} target response time above {threshold} s",
+            tier=tier,
             namespace="AWS/ApplicationELB",
             metric_name="TargetResponseTime",
             dimensions=alb_dimensions,
@@ -106,6 +117,7 @@ def load_balancer_alarms(
     alarms.add(
         "alb-5xx-rate",
         f"more than {limits.error_rate_percent} % of requests answered with a 5xx (targets or load balancer)",
+        tier="critical",
         metric_query=[
             metric("errors", "HTTPCode_Target_5XX_Count"),
             metric("elb_errors", "HTTPCode_ELB_5XX_Count"),
@@ -124,7 +136,6 @@ def load_balancer_alarms(
         treat_missing_data="notBreaching",
         evaluation_periods=limits.evaluation_periods,
     )
-    critical = [alarms.names["alb-response-time-p99"], alarms.names["alb-5xx-rate"]]
     for key, group in target_groups.items():
         per_group = {
             "namespace": "AWS/ApplicationELB",
@@ -134,6 +145,7 @@ def load_balancer_alarms(
         alarms.add(
             f"alb-{key}-unhealthy-hosts",
             f"more than {limits.unhealthy_hosts} unhealthy {key} targets",
+            tier="critical",
             metric_name="UnHealthyHostCount",
             statistic="Maximum",
             comparison_operator="GreaterThanThreshold",
@@ -142,13 +154,13 @@ def load_balancer_alarms(
             treat_missing_data="notBreaching",
             **per_group,
         )
-        critical.append(alarms.names[f"alb-{key}-unhealthy-hosts"])
         # UnHealthyHostCount stays 0 when a group has no target at all, and the load balancer then
         # answers 503 itself: only the healthy count shows it. Health checks publish it whether or
         # not requests flow, so no data means the group is not served.
         alarms.add(
             f"alb-{key}-no-healthy-hosts",
             f"no healthy {key} target: the load balancer answers 503",
+            tier="critical",
             metric_name="HealthyHostCount",
             statistic="Minimum",
             comparison_operator="LessThanThreshold",
@@ -157,15 +169,18 @@ def load_balancer_alarms(
             notify=limits.applications_live,
             **per_group,
         )
-        if limits.applications_live:
-            critical.append(alarms.names[f"alb-{key}-no-healthy-hosts"])
-    return critical
 
 
 def business_alarms(alarms: Alarms, limits: MonitoringAlarmsConfig, namespace: str) -> None:
     """Alarms on the metrics the applications publish to their custom namespace; they notify once
-    ``applications_live`` says the applications publish."""
-    custom = {"namespace": namespace, "period": limits.ingestion_period_seconds, "notify": limits.applications_live}
+    ``applications_live`` says the applications publish. All are warnings: a worse model or a late
+    pipeline is for working hours, and the platform serving requests is watched by critical alarms."""
+    custom = {
+        "namespace": namespace,
+        "period": limits.ingestion_period_seconds,
+        "notify": limits.applications_live,
+        "tier": "warning",
+    }
     alarms.add(
         "prediction-accuracy",
         f"prediction accuracy below {limits.prediction_accuracy_min_percent} %",
@@ -216,14 +231,35 @@ def business_alarms(alarms: Alarms, limits: MonitoringAlarmsConfig, namespace: s
     )
 
 
-def platform_health(scope: Construct, *, name_prefix: str, topic_arn: str, critical: list[str]) -> None:
-    """One alarm that fires while any critical alarm does."""
+def waf_alarm(alarms: Alarms, limits: MonitoringAlarmsConfig, *, web_acl_metric_name: str, region: str) -> None:
+    """The web ACL blocking more than the file allows in 5 minutes, all rules together: a warning,
+    since a block is the WAF doing its job; a sustained rise is an attack or a rule hitting real
+    users. A regional web ACL's metrics carry Region, Rule and WebACL (its metric name); Rule=ALL
+    sums its rules (https://docs.aws.amazon.com/waf/latest/developerguide/waf-metrics.html)."""
+    alarms.add(
+        "waf-blocked-requests",
+        f"the WAF blocked more than {limits.waf_blocked_requests} requests in {WAF_PERIOD} s",
+        tier="warning",
+        namespace="AWS/WAFV2",
+        metric_name="BlockedRequests",
+        dimensions={"WebACL": web_acl_metric_name, "Rule": WAF_ALL_RULES, "Region": region},
+        statistic="Sum",
+        period=WAF_PERIOD,
+        evaluation_periods=1,
+        comparison_operator="GreaterThanThreshold",
+        threshold=limits.waf_blocked_requests,
+        # WAF publishes a count only for periods with blocked requests.
+        treat_missing_data="notBreaching",
+    )
+
+
+def platform_health(scope: Construct, *, name_prefix: str, topics: AlertTopics, critical: list[str]) -> None:
+    """One alarm that fires while any critical alarm does, on the critical topic."""
     CloudwatchCompositeAlarm(
         scope,
         "platform_health",
         alarm_name=f"{name_prefix}-platform-health",
-        alarm_description=f"{name_prefix}: a critical load balancer, database or cache alarm is firing",
+        alarm_description=f"{name_prefix}: a critical load balancer, cluster, database, cache or queue alarm is firing",
         alarm_rule=" OR ".join(f'ALARM("{name}")' for name in critical),
-        alarm_actions=[topic_arn],
-        ok_actions=[topic_arn],
+        **topics.actions("critical"),
     )

@@ -51,6 +51,7 @@ from cdktf_cdktf_provider_random.id import Id
 from constructs import Construct
 
 from f1_infra.constructs.encryption import account_administration, environment_key_use
+from f1_infra.constructs.security import trail_bucket_statements
 from f1_infra.iam import policy_document, service_trust_policy, statement
 from f1_infra.settings.environment import EnvironmentConfig
 from f1_infra.settings.storage import (
@@ -350,7 +351,10 @@ class Storage(Construct):
             principal=elb_log_principal(self, config.region),
         )
         sources = [self.buckets[k].arn for k in LOGGED_BUCKETS]
-        logs_policy = logs.attach_policy(alb_statement, server_access_log_statement(logs.arn, account_id, sources))
+        trail = trail_bucket_statements(config, logs.arn, account_id) if config.security.cloudtrail.enabled else []
+        logs_policy = logs.attach_policy(
+            alb_statement, server_access_log_statement(logs.arn, account_id, sources), *trail
+        )
         for key in KMS_BUCKETS:
             self.buckets[key].attach_policy()
         for key in LOGGED_BUCKETS:

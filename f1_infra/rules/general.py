@@ -15,14 +15,15 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
     for key in RESERVED_TAGS:
         if key in config.tags:
             yield pointer("tags", key), f"tag {key!r} is set by the project itself; remove it from tags"
-    seen: dict[str, int] = {}
-    for i, email in enumerate(config.alerts.emails):
-        if email.lower() in seen:
-            yield (
-                pointer("alerts", "emails", i),
-                f"{email!r} repeats entry {seen[email.lower()]} (addresses are compared ignoring case)",
-            )
-        seen.setdefault(email.lower(), i)
+    for tier in ("critical", "warning", "info"):
+        seen: dict[str, int] = {}
+        for i, email in enumerate(getattr(config.alerts.tiers, tier).emails):
+            if email.lower() in seen:
+                yield (
+                    pointer("alerts", "tiers", tier, "emails", i),
+                    f"{email!r} repeats entry {seen[email.lower()]} (addresses are compared ignoring case)",
+                )
+            seen.setdefault(email.lower(), i)
     if len(config.name_prefix) > NAME_PREFIX_MAX:
         yield (
             pointer("project"),

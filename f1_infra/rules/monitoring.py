@@ -4,6 +4,8 @@ import re
 from collections.abc import Iterator
 
 from f1_infra.problems import pointer
+from f1_infra.rules.cache import replication_group_id
+from f1_infra.rules.database import identifier
 from f1_infra.settings.environment import EnvironmentConfig
 
 LOAD_BALANCER_NAME_MAX = 32
@@ -12,6 +14,10 @@ TARGET_GROUP_PREFIX_MAX = 6
 ALARM_WINDOW_MAX_SECONDS = 86400
 HIGH_RESOLUTION_PERIODS = (10, 20, 30)
 HEALTHY_CODES = range(200, 500)
+# An alarm rule names at most 100 alarms in at most 10240 characters
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutCompositeAlarm.html).
+COMPOSITE_MAX_ALARMS = 100
+COMPOSITE_RULE_MAX_CHARACTERS = 10240
 
 RATE = re.compile(r"^rate\((?P<value>[0-9]+) (?P<unit>[a-z]+)\)$")
 RATE_UNITS = ("minute", "hour", "day")
@@ -40,6 +46,28 @@ WAF_RULE_GROUPS = (
 
 def load_balancer_name(config: EnvironmentConfig) -> str:
     return f"{config.name_prefix}-{config.monitoring.alb.name}"
+
+
+def platform_health_alarm_names(config: EnvironmentConfig) -> list[str]:
+    """The names of the critical alarms the platform-health composite combines, as the constructs
+    name them (tests/test_alerts.py holds the two to each other)."""
+    prefix, alarms = config.name_prefix, config.monitoring.alarms
+    names = [f"{prefix}-alb-response-time-p99", f"{prefix}-alb-5xx-rate"]
+    for key, _ in config.monitoring.alb.target_groups.items():
+        names.append(f"{prefix}-alb-{key}-unhealthy-hosts")
+        if alarms.applications_live:
+            names.append(f"{prefix}-alb-{key}-no-healthy-hosts")
+    names += [f"{prefix}-ml-training-dead-letters", f"{config.cluster_name}-unschedulable-pods"]
+    database = identifier(config)
+    names += [f"{database}-{key}" for key in ("cpu", "connections", "freeable-memory", "free-storage")]
+    names += [f"{database}-replica-{n}-lag" for n in range(1, config.database.read_replicas + 1)]
+    group = replication_group_id(config)
+    names += [f"{group}-{node}-{key}" for node in config.cache.member_cluster_ids for key in ("cpu", "memory")]
+    return names
+
+
+def composite_rule_length(names: list[str]) -> int:
+    return len(" OR ".join(f'ALARM("{name}")' for name in names))
 
 
 def schedule_problem(expression: str) -> str | None:
@@ -203,6 +231,16 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
             at("alarms", "prediction_accuracy_min_percent"),
             f"is {alarms.prediction_accuracy_min_percent}; PredictionAccuracy is a percentage (0 to 100), "
             "not a fraction: write 85 for 85 %",
+        )
+
+    critical = platform_health_alarm_names(config)
+    if len(critical) > COMPOSITE_MAX_ALARMS or composite_rule_length(critical) > COMPOSITE_RULE_MAX_CHARACTERS:
+        yield (
+            pointer("cache", "shards"),
+            f"the platform-health composite alarm would combine {len(critical)} critical alarms in "
+            f"{composite_rule_length(critical)} characters; CloudWatch allows at most {COMPOSITE_MAX_ALARMS} alarms "
+            f"and {COMPOSITE_RULE_MAX_CHARACTERS} characters. The cache has two per node (shards x "
+            "(replicas_per_shard + 1)): use fewer, larger nodes",
         )
 
     problem = schedule_problem(monitoring.training.schedule)

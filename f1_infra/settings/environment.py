@@ -17,6 +17,7 @@ from f1_infra.settings.disaster_recovery import DisasterRecoveryConfig
 from f1_infra.settings.monitoring import MonitoringConfig
 from f1_infra.settings.network import NetworkConfig
 from f1_infra.settings.registry import RegistryConfig
+from f1_infra.settings.security import SecurityConfig
 from f1_infra.settings.storage import StorageConfig
 from f1_infra.settings.workloads import WorkloadsConfig
 
@@ -36,6 +37,8 @@ MOVED_SETTINGS = {
     "/workloads/service_accounts with training_queue: true",
     "/storage/replication/region": "the disaster-recovery region is shared by the buckets, the database backups and "
     "the container images: it moved to /disaster_recovery/region",
+    "/alerts/emails": "it moved to /alerts/tiers/critical/emails; warning and info have lists of their own "
+    "(/alerts/tiers/warning/emails, /alerts/tiers/info/emails)",
 }
 
 TagKey = Annotated[
@@ -84,12 +87,40 @@ class KmsConfig(Setting):
     )
 
 
+EMAILS_DESCRIPTION = (
+    "E-mail addresses subscribed to this tier's topic. Each recipient must confirm the subscription from the e-mail "
+    "AWS sends; until then it stays pending."
+)
+
+
+class AlertTierConfig(Setting):
+    emails: tuple[Email, ...] = Field((), json_schema_extra=UNIQUE, description=EMAILS_DESCRIPTION)
+
+
+class AlertTiers(Setting):
+    critical: AlertTierConfig = Field(
+        AlertTierConfig(),
+        description="Pages: the platform is failing or under attack (the alarms of docs/alerts.md marked critical, "
+        "the platform-health composite, GuardDuty findings of security.guardduty.min_severity or more).",
+    )
+    warning: AlertTierConfig = Field(
+        AlertTierConfig(),
+        description="Needs a look during working hours: degradation that is not yet an outage (latency p95, cache "
+        "evictions, WAF blocks, business metrics) and the cost budget.",
+    )
+    info: AlertTierConfig = Field(
+        AlertTierConfig(),
+        description="Notices, no action expected: RDS events (backups, maintenance, failover, configuration "
+        "changes). Terraform Cloud's deployment notices go by e-mail to backend.notifications instead: its "
+        "notification destinations cannot publish to SNS.",
+    )
+
+
 class AlertsConfig(Setting):
-    emails: tuple[Email, ...] = Field(
-        (),
-        json_schema_extra=UNIQUE,
-        description="E-mail addresses subscribed to the alerts topic. Each recipient must confirm the subscription "
-        "from the e-mail AWS sends; until then it stays pending.",
+    tiers: AlertTiers = Field(
+        AlertTiers(),
+        description="One SNS topic per tier, each encrypted with the environment key; CloudWatch alarm actions name "
+        "a topic, so a tier is a topic (docs/alerts.md).",
     )
 
 
@@ -134,7 +165,8 @@ class EnvironmentConfig(Setting):
         KmsConfig(), description="The environment's customer-managed KMS key, used by logs, SNS and the data stores."
     )
     alerts: AlertsConfig = Field(
-        AlertsConfig(), description="The alerts SNS topic that every alarm of the environment notifies."
+        AlertsConfig(),
+        description="The alert tiers (critical, warning, info): one SNS topic each, and who is subscribed to it.",
     )
     network: NetworkConfig = Field(
         description="The VPC: subnets in three tiers (public, private, database) across availability zones, NAT, "
@@ -175,6 +207,11 @@ class EnvironmentConfig(Setting):
         description="The monitoring module: the public Application Load Balancer and its WAF, CloudWatch log groups, "
         "dashboard and alarms, the composite platform-health alarm, the ML training schedule (EventBridge to SQS) "
         "and the monthly cost budget."
+    )
+    security: SecurityConfig = Field(
+        SecurityConfig(),
+        description="Security events: GuardDuty findings to the critical alerts topic, and an optional CloudTrail "
+        "trail.",
     )
     workloads: WorkloadsConfig = Field(
         description="The application's Kubernetes service accounts and what each may do in AWS: buckets, the "

@@ -224,6 +224,12 @@ class MonitoringAlarmsConfig(Setting):
         description="Consecutive ingestion periods without any IngestionRecords after which the stalled-ingestion "
         "alarm fires.",
     )
+    waf_blocked_requests: int = Field(
+        1000,
+        ge=1,
+        description="Requests the WAF web ACL blocks in 5 minutes (all its rules together) above which the warning "
+        "alarm fires: a sustained attack or a rule blocking legitimate traffic.",
+    )
     applications_live: bool = Field(
         False,
         description="Whether the alarms on what the applications feed notify: the custom-metric alarms (prediction "

@@ -342,31 +342,30 @@ def operators_to_api(world: World) -> list[str]:
     return problems
 
 
-def alarm_to_subscription(world: World) -> list[str]:
-    """A firing alarm reaches the on-call: CloudWatch may publish to the encrypted alerts topic and
-    use its key, and the topic has a subscription."""
-    stack = world.stack
-    topic = stack.ref("aws_sns_topic", "alerts/topic", "arn")
-    source = {
-        "aws:SourceAccount": ACCOUNT,
-        "aws:SourceArn": f"arn:aws:cloudwatch:{world.config.region}:{ACCOUNT}:alarm:{world.config.name_prefix}-x",
-    }
-    cloudwatch = {"Service": "cloudwatch.amazonaws.com"}
+TIER_PATHS = {"critical": "alerts/", "warning": "alerts/warning_", "info": "alerts/info_"}
+
+
+def _publish(world: World, tier: str, service: str, source: Mapping[str, str]) -> list[str]:
+    """A service may publish to a tier's encrypted topic: the topic policy and the key policy both
+    admit it (with the request's source account and ARN), and the topic has a subscription."""
+    stack, path = world.stack, TIER_PATHS[tier]
+    topic = stack.ref("aws_sns_topic", f"{path}topic", "arn")
+    key = stack.ref("aws_kms_key", "kms/key", "arn")
     problems = []
     for action, resource, policy in (
-        ("sns:Publish", topic, _document(stack, "aws_sns_topic_policy", "alerts/policy")),
-        ("kms:GenerateDataKey", stack.ref("aws_kms_key", "kms/key", "arn"), _key_policy(world)),
-        ("kms:Decrypt", stack.ref("aws_kms_key", "kms/key", "arn"), _key_policy(world)),
+        ("sns:Publish", topic, _document(stack, "aws_sns_topic_policy", f"{path}policy")),
+        ("kms:GenerateDataKey", key, _key_policy(world)),
+        ("kms:Decrypt", key, _key_policy(world)),
     ):
         decision = evaluate(
-            Request(action, resource, principal=cloudwatch, context=source),
+            Request(action, resource, principal={"Service": service}, context=source),
             resource_policy=policy,
             resource_policy_required=True,
         )
         if not decision.allowed:
-            problems.append(f"CloudWatch: {action} on {resource}: {decision.reason}")
+            problems.append(f"{service}: {action} on {resource}: {decision.reason}")
     if not any(s["topic_arn"] == topic for s in stack.resources("aws_sns_topic_subscription").values()):
-        problems.append("the alerts topic has no subscription")
+        problems.append(f"the {tier} topic has no subscription")
     return problems
 
 
@@ -429,6 +428,62 @@ def nodes_pull_images(world: World) -> list[str]:
     return problems
 
 
+def alarm_to_subscription(world: World) -> list[str]:
+    """A firing alarm reaches the on-call: CloudWatch may publish to the encrypted critical topic
+    and use its key, and the topic has a subscription."""
+    source = {
+        "aws:SourceAccount": ACCOUNT,
+        "aws:SourceArn": f"arn:aws:cloudwatch:{world.config.region}:{ACCOUNT}:alarm:{world.config.name_prefix}-x",
+    }
+    return _publish(world, "critical", "cloudwatch.amazonaws.com", source)
+
+
+def budget_to_warning(world: World) -> list[str]:
+    """A budget threshold reaches the warning tier: the budget notifies the warning topic, and AWS
+    Budgets may publish to it and use its key."""
+    stack = world.stack
+    topic = stack.ref("aws_sns_topic", "alerts/warning_topic", "arn")
+    budget = stack.resource("aws_budgets_budget", "monitoring/budget")
+    problems = [
+        f"a budget notification goes to {n['subscriber_sns_topic_arns']}"
+        for n in budget["notification"]
+        if n["subscriber_sns_topic_arns"] != [topic]
+    ]
+    return problems + _publish(world, "warning", "budgets.amazonaws.com", {"aws:SourceAccount": ACCOUNT})
+
+
+def finding_to_critical(world: World) -> list[str]:
+    """A GuardDuty finding reaches the on-call: the findings rule targets the critical topic, and
+    EventBridge may publish to it and use its key. EventBridge's requests to the key carry no source
+    (constructs/encryption.py), so the key is asked without one."""
+    stack = world.stack
+    topic = stack.ref("aws_sns_topic", "alerts/topic", "arn")
+    target = stack.resource("aws_cloudwatch_event_target", "security/guardduty_target")
+    problems = [] if target["arn"] == topic else [f"the findings rule targets {target['arn']}, not the critical topic"]
+    rule = stack.ref("aws_cloudwatch_event_rule", "security/guardduty_findings", "arn")
+    problems += _publish(
+        world, "critical", "events.amazonaws.com", {"aws:SourceAccount": ACCOUNT, "aws:SourceArn": rule}
+    )
+    return problems
+
+
+def rds_events_to_info(world: World) -> list[str]:
+    """An RDS event of the database (a backup, a failover) reaches the info tier: the subscription
+    names the instance and the info topic, and RDS may publish to it and use its key."""
+    stack = world.stack
+    subscription = stack.resource("aws_db_event_subscription", "database/event_subscription")
+    topic = stack.ref("aws_sns_topic", "alerts/info_topic", "arn")
+    problems = [] if subscription["sns_topic"] == topic else [f"RDS events go to {subscription['sns_topic']}"]
+    primary = stack.ref("aws_db_instance", "database/instance", "identifier")
+    if primary not in subscription["source_ids"]:
+        problems.append("the subscription does not name the primary instance")
+    source = {
+        "aws:SourceAccount": ACCOUNT,
+        "aws:SourceArn": f"arn:aws:rds:{world.config.region}:{ACCOUNT}:db:{world.config.name_prefix}-postgres",
+    }
+    return problems + _publish(world, "info", "events.rds.amazonaws.com", source)
+
+
 def service_account_roles(world: World) -> list[str]:
     """Every IRSA role's trust names exactly one service account, and a declared one."""
     declared = {(a.namespace, n) for n, a in world.config.workloads.service_accounts.items()}
@@ -464,6 +519,9 @@ JOURNEYS: dict[str, Journey] = {
         operators_to_api,
         alarm_to_subscription,
         nodes_pull_images,
+        budget_to_warning,
+        finding_to_critical,
+        rds_events_to_info,
         service_account_roles,
     )
 }
@@ -496,8 +554,17 @@ def enablers(world: World) -> Iterable[tuple[str, str, str, str | None]]:
         yield "operators_to_api", INGRESS, rule, None
     yield "internet_to_pods", "aws_iam_role_policy", "load_balancer_controller/irsa/policy", None
     yield "alarm_to_subscription", "aws_sns_topic_policy", "alerts/policy", None
-    for email in world.config.alerts.emails:
+    for email in world.config.alerts.tiers.critical.emails:
         yield "alarm_to_subscription", "aws_sns_topic_subscription", f"alerts/email_{email}", None
+    yield "budget_to_warning", "aws_sns_topic_policy", "alerts/warning_policy", None
+    for email in world.config.alerts.tiers.warning.emails:
+        yield "budget_to_warning", "aws_sns_topic_subscription", f"alerts/warning_email_{email}", None
+    yield "finding_to_critical", "aws_sns_topic_policy", "alerts/policy", None
+    yield "finding_to_critical", "aws_cloudwatch_event_target", "security/guardduty_target", None
+    yield "rds_events_to_info", "aws_sns_topic_policy", "alerts/info_policy", None
+    yield "rds_events_to_info", "aws_db_event_subscription", "database/event_subscription", None
+    for email in world.config.alerts.tiers.info.emails:
+        yield "rds_events_to_info", "aws_sns_topic_subscription", f"alerts/info_email_{email}", None
     yield "operators_to_api", "aws_eks_access_policy_association", "cluster/operator_access_policy", None
     yield "nodes_pull_images", "aws_iam_role_policy_attachment", "cluster/node_AmazonEC2ContainerRegistryPullOnly", None
     for service in world.config.registry.repositories:

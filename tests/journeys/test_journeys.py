@@ -98,3 +98,27 @@ def test_only_the_api_connects_to_the_database_and_only_as_its_user(world: World
 def test_training_cannot_read_the_cache_token(world: World) -> None:
     secret = world.stack.ref("aws_secretsmanager_secret", "cache/auth_secret", "arn")
     assert _allowed(world, _workload("ml-training"), "secretsmanager:GetSecretValue", secret)
+
+
+def _without_key_publisher(world: World, service: str) -> World:
+    """The world with ``service`` taken out of the key policy's publishers."""
+    doc = copy.deepcopy(world.stack.doc)
+    name = world.stack.address("aws_kms_key", "kms/key").split(".", 1)[1]
+    key = doc["resource"]["aws_kms_key"][name]
+    document = json.loads(key["policy"])
+    for statement in document["Statement"]:
+        if statement.get("Sid") == "AlarmAndEventPublishers":
+            statement["Principal"]["Service"].remove(service)
+    key["policy"] = json.dumps(document)
+    return World(stack=Stack(world.stack.name, doc), stacks=world.stacks, config=world.config)
+
+
+def test_rds_events_need_the_key_to_admit_rds(world: World) -> None:
+    """The topic policy alone is not enough: RDS must also be able to use the topic's key."""
+    broken = walk(JOURNEYS["rds_events_to_info"], _without_key_publisher(world, "events.rds.amazonaws.com"))
+    assert any("events.rds.amazonaws.com: kms:GenerateDataKey" in line for line in broken), broken
+
+
+def test_findings_need_the_key_to_admit_eventbridge(world: World) -> None:
+    broken = walk(JOURNEYS["finding_to_critical"], _without_key_publisher(world, "events.amazonaws.com"))
+    assert any("events.amazonaws.com: kms:GenerateDataKey" in line for line in broken), broken
