@@ -37,6 +37,7 @@ from f1_infra.boundary import boundary_name, boundary_path
 from f1_infra.constructs.cost import billing_regions
 from f1_infra.constructs.encryption import account_administration, environment_key_use
 from f1_infra.iam import policy_document, statement
+from f1_infra.rules.cache import replication_group_id
 from f1_infra.rules.database import identifier as database_identifier
 from f1_infra.settings.backend import SERVICES_SUFFIX, CloudBackend, LocalBackend
 from f1_infra.settings.environment import EnvironmentConfig
@@ -514,26 +515,32 @@ def read_actions(service: str) -> list[str]:
     return [f"{service}:{verb}" for verb in READ_VERBS]
 
 
-def master_secret_pattern(config: EnvironmentConfig, account_id: str) -> str:
-    """The database's master secret (name_prefix `<identifier>-master-`, constructs/database.py)."""
-    return (
-        f"arn:{config.partition}:secretsmanager:{config.region}:{account_id}:secret:"
-        f"{database_identifier(config)}-master-*"
-    )
+def refreshed_secret_patterns(config: EnvironmentConfig, account_id: str) -> list[str]:
+    """The secrets whose values a plan reads: the database's master secret (name_prefix
+    `<identifier>-master-`, constructs/database.py) and the cache's AUTH token secret
+    (`<replication group>-auth-token`, constructs/cache.py). The AWS provider of the bindings (6.25)
+    reads the value of every `aws_secretsmanager_secret_version` it refreshes, write-only or not
+    (terraform-provider-aws #42383, changed in 6.26 by #44876)."""
+    secrets = f"arn:{config.partition}:secretsmanager:{config.region}:{account_id}:secret"
+    return [
+        f"{secrets}:{database_identifier(config)}-master-*",
+        f"{secrets}:{replication_group_id(config)}-auth-token-*",
+    ]
 
 
 def plan_policy(config: EnvironmentConfig, account_id: str) -> str:
     """What the plan phase of the environment workspace's runs may do: read the configuration of
     every resource type the stacks use (the refresh), in the environment's regions, and nothing
-    that creates, changes or deletes anything. One secret value: the database module opens the
+    that creates, changes or deletes anything. Two secret values: the database module opens the
     ephemeral `aws_secretsmanager_secret_version` of its master secret (constructs/database.py)
     in the plan as well as in the apply (Terraform opens an ephemeral resource in every phase that
-    evaluates it), so the plan reads that one secret, and decrypts it only through Secrets Manager
-    and only for that secret (encryption context SecretARN)."""
+    evaluates it), and the refresh of a secret version reads its value (`refreshed_secret_patterns`);
+    the plan decrypts them only through Secrets Manager and only for those secrets (encryption
+    context SecretARN)."""
     prefix = config.name_prefix
     regional = [s for s in deploy_services() if s not in GLOBAL_SERVICES and s != "s3"]
     zone = config.monitoring.alb.certificate.hosted_zone_id
-    master_secret = master_secret_pattern(config, account_id)
+    secrets = refreshed_secret_patterns(config, account_id)
     dns = (
         [
             statement(
@@ -571,14 +578,14 @@ def plan_policy(config: EnvironmentConfig, account_id: str) -> str:
             ["iam:Get*", "iam:List*"],
             [f"arn:{config.partition}:iam::{account_id}:*", f"arn:{config.partition}:iam::aws:policy/*"],
         ),
-        statement("ReadDatabaseMasterSecret", ["secretsmanager:GetSecretValue"], [master_secret]),
+        statement("ReadRefreshedSecrets", ["secretsmanager:GetSecretValue"], secrets),
         statement(
-            "DecryptDatabaseMasterSecret",
+            "DecryptRefreshedSecrets",
             ["kms:Decrypt"],
             [f"arn:{config.partition}:kms:{config.region}:{account_id}:key/*"],
             conditions={
                 "StringEquals": {"kms:ViaService": f"secretsmanager.{config.region}.amazonaws.com"},
-                "StringLike": {"kms:EncryptionContext:SecretARN": master_secret},
+                "StringLike": {"kms:EncryptionContext:SecretARN": secrets},
             },
         ),
         # s3:Get* reads bucket configuration; the objects are data no refresh reads.

@@ -291,6 +291,7 @@ def load_files(files: Iterable[Path]) -> list[EnvironmentConfig]:
             problems.extend(exc.problems)
     problems.extend(_shared_state_problems(configs))
     problems.extend(accounts.check_together(configs))
+    problems.extend(accounts.check_names_together(configs))
     problems.extend(_shared_tag_activation_problems(configs))
     problems.extend(_shared_detector_problems(configs))
     if problems:

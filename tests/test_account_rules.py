@@ -73,9 +73,10 @@ def test_a_role_session_of_the_permission_set_may_deploy_dev(tmp_path: Path) -> 
     accepted(tmp_path, set_at("kms", "key_user_arn_patterns", value=[SSO_ADMIN]))
 
 
-def write(folder: Path, name: str, account: str, role: str | None) -> None:
+def write(folder: Path, name: str, account: str, role: str | None, project: str = "f1-analytics") -> None:
     data = shipped("staging")
     data["account_id"] = account
+    data["project"] = project
     data["backend"]["workspace"] = f"f1-analytics-{name}"
     # One detector per account and region: these files may share an account.
     data["security"]["guardduty"]["detector"] = "adopt"
@@ -126,3 +127,20 @@ def test_the_provider_refuses_any_other_account(stacks: dict, configs: dict) -> 
             (provider, *_) = stacks[stack_name].doc["provider"]["aws"]
             expected = [config.account_id] if config.account_id else None
             assert provider.get("allowed_account_ids") == expected, stack_name
+
+
+def test_an_environment_whose_names_extend_another_ones_in_its_account_is_refused(tmp_path: Path) -> None:
+    # Environment names are letters and digits, but a project name may hold a hyphen.
+    write(tmp_path, "prod", "111111111111", None)
+    write(tmp_path, "eu", "111111111111", None, project="f1-analytics-prod")
+    with pytest.raises(ConfigError) as caught:
+        load_environments(tmp_path)
+    ((file, where, message),) = [(Path(p.file).name, p.pointer, p.message) for p in caught.value.problems]
+    assert (file, where) == ("prod.json", "")
+    assert message.startswith("the names of prod (f1-analytics-prod-*) also match those of eu")
+
+
+def test_in_accounts_of_their_own_such_names_are_fine(tmp_path: Path) -> None:
+    write(tmp_path, "prod", "111111111111", None)
+    write(tmp_path, "eu", "222222222222", "OrganizationAccountAccessRole", project="f1-analytics-prod")
+    assert {c.name for c in load_environments(tmp_path)} == {"prod", "eu"}

@@ -29,7 +29,8 @@ def test_staging_and_prod_run_in_their_terraform_cloud_workspace(stacks: dict[st
     assert terraform["cloud"] == {
         "hostname": "app.terraform.io",
         "organization": "f1-analytics",
-        "workspaces": {"name": f"f1-analytics-{env}", "project": "f1-analytics"},
+        # prod's project is its own: team access granted on staging's project does not reach it.
+        "workspaces": {"name": f"f1-analytics-{env}", "project": f"f1-analytics{'-prod' if env == 'prod' else ''}"},
     }
 
 

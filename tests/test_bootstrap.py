@@ -33,6 +33,8 @@ from tests.synth import Stack, policy, statement
 CLOUD_ENVIRONMENTS = tuple(c.name for c in load_environments(DEFAULT_ENVS_DIR) if c.backend.type == "cloud")
 # Each cloud environment's own account.
 ACCOUNTS = {c.name: c.account_id for c in load_environments(DEFAULT_ENVS_DIR) if c.backend.type == "cloud"}
+# Each cloud environment's Terraform Cloud project: prod's is its own.
+PROJECTS = {"staging": "f1-analytics", "prod": "f1-analytics-prod"}
 
 
 @pytest.fixture
@@ -49,15 +51,18 @@ def test_bootstrap_keeps_its_own_state_locally_and_targets_the_cloud_environment
     assert bootstrap.count("aws_iam_role", "dev/") == 0
 
 
-def test_one_project_shared_by_the_workspaces(bootstrap: Stack) -> None:
-    (project,) = bootstrap.resources("tfe_project").values()
-    assert (project["name"], project["organization"]) == ("f1-analytics", "f1-analytics")
+def test_prod_has_a_project_of_its_own(bootstrap: Stack) -> None:
+    """Access a team gets on a project reaches every workspace in it: prod's workspaces are in a
+    project of their own, so access to staging's never reaches prod's plan credentials."""
+    projects = {body["name"]: body["organization"] for body in bootstrap.resources("tfe_project").values()}
+    assert projects == {"f1-analytics": "f1-analytics", "f1-analytics-prod": "f1-analytics"}
+    assert {c.name: c.backend.project for c in load_environments(DEFAULT_ENVS_DIR) if c.backend.is_cloud} == PROJECTS
 
 
 @pytest.mark.parametrize("env", CLOUD_ENVIRONMENTS)
 def test_workspace_runs_remotely_with_a_pinned_terraform(bootstrap: Stack, env: str) -> None:
     workspace = bootstrap.resource("tfe_workspace", f"{env}/workspace")
-    (project_name,) = bootstrap.resources("tfe_project")
+    (project_name,) = [n for n, b in bootstrap.resources("tfe_project").items() if b["name"] == PROJECTS[env]]
     assert workspace["name"] == f"f1-analytics-{env}"
     assert workspace["organization"] == "f1-analytics"
     assert workspace["project_id"] == "${tfe_project." + project_name + ".id}"
@@ -98,7 +103,7 @@ def test_each_role_trusts_only_one_phase_of_its_own_workspace(
         "StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
         "StringLike": {
             "app.terraform.io:sub": (
-                f"organization:f1-analytics:project:f1-analytics:workspace:f1-analytics-{env}:run_phase:{phase}"
+                f"organization:f1-analytics:project:{PROJECTS[env]}:workspace:f1-analytics-{env}:run_phase:{phase}"
             )
         },
     }
@@ -115,7 +120,7 @@ def test_a_run_gets_the_role_of_its_phase_and_no_other(bootstrap: Stack, env: st
         context={
             "app.terraform.io:aud": "aws.workload.identity",
             "app.terraform.io:sub": (
-                f"organization:f1-analytics:project:f1-analytics:workspace:f1-analytics-{env}:run_phase:{phase}"
+                f"organization:f1-analytics:project:{PROJECTS[env]}:workspace:f1-analytics-{env}:run_phase:{phase}"
             ),
         },
     )
@@ -579,6 +584,12 @@ def test_plan_role_refreshes_every_resource_and_reads_the_one_secret_the_plan_op
     assert evaluate(decrypt, [document]).allowed
     other = {**decrypt.context, "kms:EncryptionContext:SecretARN": master.replace("postgres-master", "tfc-agent")}
     assert not evaluate(Request(decrypt.action, decrypt.resource, context=other), [document]).allowed
+    # Refreshing the cache's token version reads its value (provider 6.25 reads every version it refreshes).
+    assert "auth_secret_value" in json.dumps(list(stacks[env].resources("aws_secretsmanager_secret_version")))
+    token = f"arn:aws:secretsmanager:us-west-2:{account}:secret:f1-analytics-{env}-cache-auth-token-AbCdEf"
+    assert evaluate(Request("secretsmanager:GetSecretValue", token, context=region), [document]).allowed
+    token_context = {**decrypt.context, "kms:EncryptionContext:SecretARN": token}
+    assert evaluate(Request(decrypt.action, decrypt.resource, context=token_context), [document]).allowed
 
 
 def test_deployment_notices_go_to_the_named_users_of_both_workspaces(

@@ -201,3 +201,44 @@ def test_each_proof_fails_when_its_confinement_is_removed(
         opened = Probe(probe.name, probe.request, key)
         allowed.append((probe.name, decide(shared, opened, loose).allowed))
     assert allowed == [(p.name, True) for p in probes(configs["prod"], stacks["prod"], shared.prod_account)]
+
+
+def test_an_administrator_reads_performance_insights_but_not_the_data(
+    configs: dict[str, EnvironmentConfig], stacks: dict[str, Stack]
+) -> None:
+    """An account administrator (IAM allows every KMS use) may decrypt through Performance Insights,
+    which encrypts with the environment key, and nothing else of the environment's: the key
+    policy, not IAM, decides who uses the key."""
+    prod = configs["prod"]
+    assert prod.account_id is not None
+    account, region = prod.account_id, prod.region
+    admin = f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_0123"
+    everything = {"Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}
+    key = f"arn:aws:kms:{region}:{account}:key/0b1c2d3e-1111-2222-3333-444455556666"
+    secret = f"arn:aws:secretsmanager:{region}:{account}:secret:{database_identifier(prod)}-master-2026AbCdEf"
+    contexts = {
+        "performance insights": {
+            "kms:ViaService": f"rds.{region}.amazonaws.com",
+            "kms:EncryptionContext:aws:pi:service": "rds",
+        },
+        "the master secret": {
+            "kms:ViaService": f"secretsmanager.{region}.amazonaws.com",
+            "kms:EncryptionContext:SecretARN": secret,
+        },
+        "storage, directly": {},
+    }
+    decided = {
+        name: evaluate(
+            Request(
+                "kms:Decrypt",
+                key,
+                principal={"AWS": admin},
+                context={**context, "aws:PrincipalArn": admin, "aws:PrincipalAccount": account},
+            ),
+            [everything],
+            resource_policy=key_policy(stacks["prod"], account),
+            resource_policy_required=True,
+        ).allowed
+        for name, context in contexts.items()
+    }
+    assert decided == {"performance insights": True, "the master secret": False, "storage, directly": False}

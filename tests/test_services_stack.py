@@ -155,7 +155,10 @@ def test_services_state_is_of_the_environment_kind_and_never_its_state(
     terraform, reads = services.doc["terraform"], services.data("terraform_remote_state")
     (remote,) = reads.values()
     if isinstance(config.backend, CloudBackend):
-        assert terraform["cloud"]["workspaces"] == {"name": f"f1-analytics-{env}-services", "project": "f1-analytics"}
+        assert terraform["cloud"]["workspaces"] == {
+            "name": f"f1-analytics-{env}-services",
+            "project": config.backend.project,
+        }
         assert stack.doc["terraform"]["cloud"]["workspaces"]["name"] == f"f1-analytics-{env}"
         assert (remote["backend"], remote["config"]["workspaces"]) == ("remote", {"name": f"f1-analytics-{env}"})
     else:
@@ -322,12 +325,17 @@ def test_bootstrap_runs_the_services_workspace_on_the_agent_pool(stacks: dict[st
 
 
 @pytest.mark.parametrize("env", CLOUD)
-def test_services_workspace_has_a_role_of_its_own_without_permissions(stacks: dict[str, Stack], env: str) -> None:
+def test_services_workspace_has_a_role_of_its_own_without_permissions(
+    stacks: dict[str, Stack], configs: dict[str, EnvironmentConfig], env: str
+) -> None:
+    config = configs[env]
     bootstrap = stacks["bootstrap"]
     role = bootstrap.resource("aws_iam_role", f"{env}/services_role")
     assert role["name"] == f"f1-analytics-deploy-{env}-services"
     (trust,) = policy(role, "assume_role_policy")["Statement"]
-    subject = f"organization:f1-analytics:project:f1-analytics:workspace:f1-analytics-{env}-services:run_phase:"
+    subject = (
+        f"organization:f1-analytics:project:{config.backend.project}:workspace:f1-analytics-{env}-services:run_phase:"
+    )
     assert trust["Condition"]["StringLike"] == {"app.terraform.io:sub": f"{subject}apply"}
     plan_role = bootstrap.resource("aws_iam_role", f"{env}/services_plan_role")
     assert plan_role["name"] == f"f1-analytics-deploy-{env}-services-plan"

@@ -126,6 +126,19 @@ class EnvironmentKey(Construct):
                 ["*"],
                 principal={"Service": list(PUBLISHER_SERVICES)},
             ),
+            # Whoever may call the Performance Insights API (IAM decides) needs the key for the data
+            # it encrypts with it, and for nothing else (RDS user guide, "Changing an AWS KMS policy
+            # for Performance Insights").
+            statement(
+                "PerformanceInsightsViewers",
+                ["kms:Decrypt", "kms:GenerateDataKey"],
+                ["*"],
+                principal={"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"rds.{region}.amazonaws.com"},
+                    "ForAnyValue:StringEquals": {"kms:EncryptionContext:aws:pi:service": "rds"},
+                },
+            ),
             # --- CloudTrail (security.cloudtrail.enabled): a statement of its own, last, for this
             # environment's trail only (constructs/security.py).
             *([trail_key_statement(config, account_id)] if config.security.cloudtrail.enabled else []),

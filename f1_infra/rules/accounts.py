@@ -72,3 +72,26 @@ def check_together(configs: Iterable[EnvironmentConfig]) -> Iterator[Problem]:
                     "own credentials are in one account only; name the role it assumes in the others, e.g. "
                     "OrganizationAccountAccessRole",
                 )
+
+
+def may_share_an_account(one: EnvironmentConfig, other: EnvironmentConfig) -> bool:
+    """Whether two environments can be in one account: they name the same one, or either names none."""
+    return one.account_id is None or other.account_id is None or one.account_id == other.account_id
+
+
+def check_names_together(configs: Iterable[EnvironmentConfig]) -> Iterator[Problem]:
+    """Every name pattern of an environment (`<prefix>-*`: its roles, buckets, the key's users) would
+    also match the resources of one whose name extends it (`prod` and `prod-eu`) in the same account."""
+    configs = list(configs)
+    for config in configs:
+        for other in configs:
+            if other is config or not may_share_an_account(config, other):
+                continue
+            if other.name_prefix.startswith(f"{config.name_prefix}-"):
+                yield Problem(
+                    config.source,
+                    "",
+                    f"the names of {config.name} ({config.name_prefix}-*) also match those of {other.name} "
+                    f"({other.source}), which can be in the same account: its runs could change {other.name}'s "
+                    "roles and buckets; rename one of the files, or give both an account_id of their own",
+                )
