@@ -125,3 +125,17 @@ def test_each_registry_rule_reports_pointer_and_message(
 ) -> None:
     found = findings(tmp_path, mutate, "dev")
     assert any(p == where and message in m for p, m in found), found
+
+
+def test_copies_name_who_restores_them(tmp_path: Path) -> None:
+    found = findings(tmp_path, set_at("disaster_recovery", "restore_principal_arn_patterns", value=[]), "prod")
+    ((where, message),) = found
+    assert where == "/disaster_recovery/restore_principal_arn_patterns"
+    assert message.startswith("is empty, so nobody could restore from the copies")
+
+
+def test_a_restorer_pattern_of_every_role_is_refused_in_production(tmp_path: Path) -> None:
+    mutate = set_at("disaster_recovery", "restore_principal_arn_patterns", value=["arn:aws:iam::*:role/*"])
+    ((where, message),) = findings(tmp_path, mutate, "prod")
+    assert where == "/disaster_recovery/restore_principal_arn_patterns/0"
+    assert "so any of them could decrypt the environment's copies" in message

@@ -242,3 +242,42 @@ def test_an_administrator_reads_performance_insights_but_not_the_data(
         for name, context in contexts.items()
     }
     assert decided == {"performance insights": True, "the master secret": False, "storage, directly": False}
+
+
+@pytest.mark.parametrize(
+    ("key_path", "via"),
+    [("disaster_recovery/key", "rds"), ("storage/replica_key", "s3")],
+)
+def test_the_restorers_and_nobody_else_use_the_keys_of_the_copies(
+    configs: dict[str, EnvironmentConfig], stacks: dict[str, Stack], key_path: str, via: str
+) -> None:
+    """In the DR region a restore runs with the restorer's credentials (RDS creates its grant as
+    the caller; `aws s3 sync` decrypts as the caller): the keys there admit the file's restorers."""
+    prod = configs["prod"]
+    assert prod.account_id is not None
+    assert prod.disaster_recovery is not None
+    account, region = prod.account_id, prod.disaster_recovery.region
+    document = json.loads(stacks["prod"].resource("aws_kms_key", key_path)["policy"].replace(CALLER, account))
+    everything = {"Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}
+    roles = f"arn:aws:iam::{account}:role"
+    people = {
+        f"{roles}/aws-reserved/sso.amazonaws.com/us-east-1/AWSReservedSSO_PlatformAdmin_0123abcd": True,
+        f"{roles}/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnly_0123abcd": False,
+        f"{roles}/f1-analytics-staging-api": False,
+    }
+    action = "kms:CreateGrant" if via == "rds" else "kms:Decrypt"
+    decided = {
+        who: evaluate(
+            Request(
+                action,
+                f"arn:aws:kms:{region}:{account}:key/0b1c2d3e-1111-2222-3333-444455556666",
+                principal={"AWS": who},
+                context={"aws:PrincipalArn": who, "kms:ViaService": f"{via}.{region}.amazonaws.com"},
+            ),
+            [everything],
+            resource_policy=document,
+            resource_policy_required=True,
+        ).allowed
+        for who in people
+    }
+    assert decided == people

@@ -15,6 +15,12 @@ from f1_infra.settings.environment import EnvironmentConfig
 PROVIDER_ALIAS = "disaster_recovery"
 
 
+def restorers(config: EnvironmentConfig) -> tuple[str, ...]:
+    """Who besides the environment's roles uses the keys of the copies: the people who restore."""
+    dr = config.disaster_recovery
+    return dr.restore_principal_arn_patterns if dr is not None else ()
+
+
 def needs_key(config: EnvironmentConfig) -> bool:
     """Whether anything of the environment is encrypted in the DR region with the shared key (the
     bucket replicas have their own key, f1_infra/constructs/storage.py)."""
@@ -50,7 +56,8 @@ class DisasterRecovery(Construct):
                 enable_key_rotation=True,
                 deletion_window_in_days=config.kms.deletion_window_days,
                 policy=policy_document(
-                    account_administration(config.partition, account_id), environment_key_use(config, account_id)
+                    account_administration(config.partition, account_id),
+                    environment_key_use(config, account_id, *restorers(config)),
                 ),
                 # The copies are unreadable without it: as safe as the data it protects.
                 lifecycle=TerraformResourceLifecycle(prevent_destroy=config.production),

@@ -50,6 +50,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 from cdktf_cdktf_provider_random.id import Id
 from constructs import Construct
 
+from f1_infra.constructs.disaster_recovery import restorers
 from f1_infra.constructs.encryption import account_administration, environment_key_use
 from f1_infra.constructs.security import trail_bucket_statements
 from f1_infra.iam import policy_document, service_trust_policy, statement
@@ -403,7 +404,8 @@ class Storage(Construct):
             enable_key_rotation=True,
             deletion_window_in_days=config.kms.deletion_window_days,
             policy=policy_document(
-                account_administration(partition, account_id), environment_key_use(config, account_id)
+                account_administration(partition, account_id),
+                environment_key_use(config, account_id, *restorers(config)),
             ),
             lifecycle=TerraformResourceLifecycle(prevent_destroy=config.production),
             provider=provider,

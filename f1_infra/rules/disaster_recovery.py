@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 from f1_infra import catalog
 from f1_infra.problems import pointer
+from f1_infra.rules.cluster import principal_pattern_problem
+from f1_infra.settings.base import PRINCIPAL_PATTERN_EXAMPLE
 from f1_infra.settings.environment import EnvironmentConfig, partition_of
 
 NO_REGION = "needs disaster_recovery.region, the region the copies go to; add a disaster_recovery section"
@@ -41,5 +43,19 @@ def check(config: EnvironmentConfig) -> Iterator[tuple[str, str]]:
             pointer("database", "backup_replication"),
             "needs automated backups on the primary: backup_retention_days is 0; set it to 1 or more",
         )
+    copies = (config.storage.replication, config.database.backup_replication, config.registry.replicate or None)
+    if config.disaster_recovery is not None and any(c is not None for c in copies):
+        patterns = config.disaster_recovery.restore_principal_arn_patterns
+        if not patterns:
+            yield (
+                pointer("disaster_recovery", "restore_principal_arn_patterns"),
+                "is empty, so nobody could restore from the copies: their keys admit only the environment's own "
+                "roles, and a restore runs with the restorer's credentials; name the role of the people who "
+                f"restore, e.g. {PRINCIPAL_PATTERN_EXAMPLE}",
+            )
+        for i, pattern in enumerate(patterns):
+            problem = principal_pattern_problem(config, pattern, "decrypt the environment's copies")
+            if problem:
+                yield pointer("disaster_recovery", "restore_principal_arn_patterns", i), problem
     if config.registry.replicate and not config.registry.repositories:
         yield pointer("registry", "replicate"), "is true but registry.repositories lists no service to replicate"
