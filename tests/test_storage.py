@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from f1_infra.settings.environment import EnvironmentConfig
+from tests.journeys.policy import Request, evaluate
 from tests.synth import Stack, policy, statement
 
 BUCKETS = ("models", "backups", "logs")
@@ -344,7 +345,8 @@ def test_replication_rules(prod: Stack) -> None:
         # A delete in the source must not hide the object in the disaster-recovery copy.
         assert rule["delete_marker_replication"] == {"status": "Disabled"}
         assert rule["destination"]["bucket"] == bucket_ref(prod, f"{key}_replica", "arn")
-        if key in KMS_BUCKETS:
+        # The logs bucket holds the trail's SSE-KMS files in prod, and they are copied too.
+        if key in KMS_BUCKETS or key == "logs":
             assert rule["source_selection_criteria"] == {"sse_kms_encrypted_objects": {"status": "Enabled"}}
             assert rule["destination"]["encryption_configuration"] == {
                 "replica_kms_key_id": prod.ref("aws_kms_key", "storage/replica_key", "arn")
@@ -395,9 +397,9 @@ def test_replication_role_has_least_privilege(prod: Stack) -> None:
     assert decrypt["Action"] == ["kms:Decrypt"]
     assert decrypt["Resource"] == [prod.ref("aws_kms_key", "kms/key", "arn")]
     assert decrypt["Condition"]["StringEquals"] == {"kms:ViaService": "s3.us-west-2.amazonaws.com"}
-    models, backups = (bucket_ref(prod, k, "arn") for k in KMS_BUCKETS)
+    models, backups, logs = (bucket_ref(prod, k, "arn") for k in (*KMS_BUCKETS, "logs"))
     assert decrypt["Condition"]["StringLike"] == {
-        "kms:EncryptionContext:aws:s3:arn": [models, f"{models}/*", backups, f"{backups}/*"]
+        "kms:EncryptionContext:aws:s3:arn": [models, f"{models}/*", backups, f"{backups}/*", logs, f"{logs}/*"]
     }
     encrypt = statement(document, "EncryptReplicas")
     assert encrypt["Action"] == ["kms:Encrypt", "kms:GenerateDataKey"]
@@ -406,3 +408,35 @@ def test_replication_role_has_least_privilege(prod: Stack) -> None:
     for item in document["Statement"]:
         assert "*" not in item["Resource"]
         assert not any(action.endswith(":*") for action in item["Action"])
+
+
+def test_replication_copies_the_trails_files_through_both_keys(prod: Stack) -> None:
+    """The trail writes SSE-KMS files into the logs bucket: S3 replication decrypts each with the
+    environment key and encrypts its copy with the replica key, as the replication role, which
+    both key policies admit as one of the environment's roles."""
+    role = prod.resource("aws_iam_role", "storage/replication_role")
+    account = prod.data_ref("aws_caller_identity", "caller", "account_id")
+    caller = f"arn:aws:iam::{account}:role/{role['name']}"
+    identity = [policy(prod.resource("aws_iam_role_policy", "storage/replication_policy"))]
+    logs, logs_replica = bucket_ref(prod, "logs", "arn"), bucket_ref(prod, "logs_replica", "arn")
+    trail_file = "cloudtrail/AWSLogs/123456789012/CloudTrail/us-west-2/2026/12/01/file.json.gz"
+    for key, region, action, obj in (
+        ("kms/key", "us-west-2", "kms:Decrypt", f"{logs}/{trail_file}"),
+        ("storage/replica_key", "us-east-1", "kms:GenerateDataKey", f"{logs_replica}/{trail_file}"),
+    ):
+        decision = evaluate(
+            Request(
+                action,
+                prod.ref("aws_kms_key", key, "arn"),
+                principal={"AWS": caller},
+                context={
+                    "aws:PrincipalAccount": account,
+                    "kms:ViaService": f"s3.{region}.amazonaws.com",
+                    "kms:EncryptionContext:aws:s3:arn": obj,
+                },
+            ),
+            identity,
+            resource_policy=policy(prod.resource("aws_kms_key", key)),
+            resource_policy_required=True,
+        )
+        assert decision.allowed, (key, decision.reason)

@@ -444,8 +444,12 @@ class Storage(Construct):
 
         sources = [self.buckets[k] for k in keys]
         replicas = [self.replicas[k] for k in keys]
-        kms_sources = [self.buckets[k].arn for k in keys if k in KMS_BUCKETS]
-        kms_replicas = [self.replicas[k].arn for k in keys if k in KMS_BUCKETS]
+        # Buckets holding objects encrypted with the environment key: the KMS buckets, and the logs
+        # bucket when the trail writes its files there (SSE-KMS, constructs/security.py). S3 replicates
+        # such objects only when the rule selects them and names a key of the destination.
+        kms_objects = [k for k in keys if k in KMS_BUCKETS or (k == "logs" and config.security.cloudtrail.enabled)]
+        kms_sources = [self.buckets[k].arn for k in kms_objects]
+        kms_replicas = [self.replicas[k].arn for k in kms_objects]
         locked = any(getattr(storage.buckets, k).object_lock is not None for k in keys)
         destination_actions = list(REPLICATION_DESTINATION_ACTIONS)
         if replication.replicate_delete_markers:
@@ -494,7 +498,7 @@ class Storage(Construct):
         delete_markers = "Enabled" if replication.replicate_delete_markers else "Disabled"
         for key in keys:
             source, replica = self.buckets[key], self.replicas[key]
-            kms = key in KMS_BUCKETS
+            kms = key in kms_objects
             rule = S3BucketReplicationConfigurationRule(
                 id=f"to-{dr_region}",
                 status="Enabled",
