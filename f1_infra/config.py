@@ -358,11 +358,7 @@ def _shared_detector_problems(configs: Iterable[EnvironmentConfig]) -> Iterator[
             creating.setdefault(config.region, []).append(config)
     for region, owners in creating.items():
         for config in owners:
-            clashing = [
-                o
-                for o in owners
-                if o is not config and (None in (o.account_id, config.account_id) or o.account_id == config.account_id)
-            ]
+            clashing = [o for o in owners if o is not config and accounts.may_share_an_account(o, config)]
             if not clashing:
                 continue
             others = ", ".join(o.source for o in clashing)

@@ -121,12 +121,19 @@ def test_two_environments_may_share_an_account_reached_one_way(tmp_path: Path) -
     assert {c.name for c in load_environments(tmp_path)} == {"qa", "uat", "perf"}
 
 
-def test_the_provider_refuses_any_other_account(stacks: dict, configs: dict) -> None:
+def test_every_provider_refuses_any_other_account(stacks: dict, configs: dict) -> None:
+    # The environment's, and the aliases of the disaster-recovery region and of the billing metrics.
     for name, config in configs.items():
+        expected = [config.account_id] if config.account_id else None
         for stack_name in (name, f"{name}-services"):
-            (provider, *_) = stacks[stack_name].doc["provider"]["aws"]
-            expected = [config.account_id] if config.account_id else None
-            assert provider.get("allowed_account_ids") == expected, stack_name
+            for provider in stacks[stack_name].doc["provider"]["aws"]:
+                assert provider.get("allowed_account_ids") == expected, (stack_name, provider.get("alias"))
+    for provider in stacks["bootstrap"].doc["provider"]["aws"]:
+        if "alias" in provider:
+            account = provider["alias"].removeprefix("account_")
+            assert provider["allowed_account_ids"] == [account]
+            role = f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+            assert provider["assume_role"][0]["role_arn"] == role
 
 
 def test_an_environment_whose_names_extend_another_ones_in_its_account_is_refused(tmp_path: Path) -> None:

@@ -22,15 +22,17 @@ def test_dev_keeps_local_state_and_needs_no_login(stacks: dict[str, Stack]) -> N
     assert terraform["backend"] == {"local": {"path": "../../../terraform-state/dev.tfstate"}}
 
 
-@pytest.mark.parametrize("env", ["staging", "prod"])
-def test_staging_and_prod_run_in_their_terraform_cloud_workspace(stacks: dict[str, Stack], env: str) -> None:
+# prod's project is its own: team access granted on staging's project does not reach it.
+@pytest.mark.parametrize(("env", "project"), [("staging", "f1-analytics"), ("prod", "f1-analytics-prod")])
+def test_staging_and_prod_run_in_their_terraform_cloud_workspace(
+    stacks: dict[str, Stack], env: str, project: str
+) -> None:
     terraform = stacks[env].doc["terraform"]
     assert "backend" not in terraform
     assert terraform["cloud"] == {
         "hostname": "app.terraform.io",
         "organization": "f1-analytics",
-        # prod's project is its own: team access granted on staging's project does not reach it.
-        "workspaces": {"name": f"f1-analytics-{env}", "project": f"f1-analytics{'-prod' if env == 'prod' else ''}"},
+        "workspaces": {"name": f"f1-analytics-{env}", "project": project},
     }
 
 

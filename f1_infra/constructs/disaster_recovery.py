@@ -21,6 +21,36 @@ def restorers(config: EnvironmentConfig) -> tuple[str, ...]:
     return dr.restore_principal_arn_patterns if dr is not None else ()
 
 
+def copies_key(
+    scope: Construct,
+    id: str,
+    *,
+    config: EnvironmentConfig,
+    account_id: str,
+    provider: TerraformProvider,
+    purpose: str,
+    alias: str,
+) -> KmsKey:
+    """A rotated key of the disaster-recovery region for copies (construct ids `id` and
+    `<id>_alias`, alias `alias/<alias>`): used by the environment's roles and its restorers, and
+    as safe from deletion as the data it protects, since the copies are unreadable without it."""
+    key = KmsKey(
+        scope,
+        id,
+        description=f"{config.name_prefix}: {purpose}",
+        enable_key_rotation=True,
+        deletion_window_in_days=config.kms.deletion_window_days,
+        policy=policy_document(
+            account_administration(config.partition, account_id),
+            environment_key_use(config, account_id, *restorers(config)),
+        ),
+        lifecycle=TerraformResourceLifecycle(prevent_destroy=config.production),
+        provider=provider,
+    )
+    KmsAlias(scope, f"{id}_alias", name=f"alias/{alias}", target_key_id=key.key_id, provider=provider)
+    return key
+
+
 def needs_key(config: EnvironmentConfig) -> bool:
     """Whether anything of the environment is encrypted in the DR region with the shared key (the
     bucket replicas have their own key, f1_infra/constructs/storage.py)."""
@@ -49,25 +79,12 @@ class DisasterRecovery(Construct):
         )
         self.key_arn: str | None = None
         if needs_key(config):
-            key = KmsKey(
+            self.key_arn = copies_key(
                 self,
                 "key",
-                description=f"{config.name_prefix}: replicated database backups and container images in {region}",
-                enable_key_rotation=True,
-                deletion_window_in_days=config.kms.deletion_window_days,
-                policy=policy_document(
-                    account_administration(config.partition, account_id),
-                    environment_key_use(config, account_id, *restorers(config)),
-                ),
-                # The copies are unreadable without it: as safe as the data it protects.
-                lifecycle=TerraformResourceLifecycle(prevent_destroy=config.production),
+                config=config,
+                account_id=account_id,
                 provider=self.provider,
-            )
-            KmsAlias(
-                self,
-                "key_alias",
-                name=f"alias/{config.name_prefix}-dr",
-                target_key_id=key.key_id,
-                provider=self.provider,
-            )
-            self.key_arn = key.arn
+                purpose=f"replicated database backups and container images in {region}",
+                alias=f"{config.name_prefix}-dr",
+            ).arn

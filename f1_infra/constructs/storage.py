@@ -8,8 +8,6 @@ from cdktf import TerraformProvider, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -50,8 +48,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 from cdktf_cdktf_provider_random.id import Id
 from constructs import Construct
 
-from f1_infra.constructs.disaster_recovery import restorers
-from f1_infra.constructs.encryption import account_administration, environment_key_use
+from f1_infra.constructs.disaster_recovery import copies_key
 from f1_infra.constructs.security import trail_bucket_statements
 from f1_infra.iam import policy_document, service_trust_policy, statement
 from f1_infra.settings.environment import EnvironmentConfig
@@ -396,26 +393,15 @@ class Storage(Construct):
         kms_key_arn: str,
         suffix: str,
     ) -> None:
-        storage, prefix, partition = config.storage, config.name_prefix, config.partition
-        replica_key = KmsKey(
+        storage, prefix = config.storage, config.name_prefix
+        replica_key = copies_key(
             self,
             "replica_key",
-            description=f"{prefix}: replicas of the S3 buckets in {dr_region}",
-            enable_key_rotation=True,
-            deletion_window_in_days=config.kms.deletion_window_days,
-            policy=policy_document(
-                account_administration(partition, account_id),
-                environment_key_use(config, account_id, *restorers(config)),
-            ),
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=config.production),
+            config=config,
+            account_id=account_id,
             provider=provider,
-        )
-        KmsAlias(
-            self,
-            "replica_key_alias",
-            name=f"alias/{prefix}-s3-replica",
-            target_key_id=replica_key.key_id,
-            provider=provider,
+            purpose=f"replicas of the S3 buckets in {dr_region}",
+            alias=f"{prefix}-s3-replica",
         )
 
         keys = [k for k, _ in storage.buckets.items() if k in replication.buckets]
